@@ -1,0 +1,65 @@
+// Wires the capabilities together; everything the app needs arrives through forRoot.
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { ApiKeys } from './auth/api-keys.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { CONFIG, type Config } from './config/config.js';
+import { EventStore } from './event-store/event-store.js';
+import { AppendEventsHandler } from './events/append-events.command.js';
+import { EventsController } from './events/events.controller.js';
+import { GetEventHandler, GetEventsHandler } from './events/read-events.query.js';
+import { HealthController } from './http/health.controller.js';
+import { ProblemFilter } from './http/problem.filter.js';
+import { GetActorPositionHandler, GetPositionsHandler } from './projections/positions/get-positions.query.js';
+import { PositionsController } from './projections/positions/positions.controller.js';
+import { DATABASE_URL, Projector } from './projections/projector/projector.service.js';
+import { GetProposalHandler, GetProposalsHandler } from './projections/proposals/get-proposals.query.js';
+import { ProposalsController } from './projections/proposals/proposals.controller.js';
+import { ReadModels } from './projections/read-models.js';
+import { GetStatusHandler } from './projections/status/get-status.query.js';
+import { StatusController } from './projections/status/status.controller.js';
+import { GetTimelineHandler } from './projections/timeline/get-timeline.query.js';
+import { TimelineController } from './projections/timeline/timeline.controller.js';
+import { RegistryController } from './registry/registry.controller.js';
+import { RegistryService } from './registry/registry.service.js';
+
+export interface AppDependencies {
+  config: Config;
+  dataSource: DataSource;
+  databaseUrl: string;
+  apiKeys: ApiKeys;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(deps: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [EventsController, PositionsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController],
+      providers: [
+        { provide: CONFIG, useValue: deps.config },
+        { provide: DataSource, useValue: deps.dataSource },
+        { provide: DATABASE_URL, useValue: deps.databaseUrl },
+        { provide: ApiKeys, useValue: deps.apiKeys },
+        { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        RegistryService,
+        ReadModels,
+        Projector,
+        AppendEventsHandler,
+        GetEventsHandler,
+        GetEventHandler,
+        GetPositionsHandler,
+        GetActorPositionHandler,
+        GetProposalsHandler,
+        GetProposalHandler,
+        GetTimelineHandler,
+        GetStatusHandler,
+      ],
+    };
+  }
+}

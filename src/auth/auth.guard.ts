@@ -1,0 +1,39 @@
+// Writes need a bearer key (admin-only routes need an admin); reads need one only with READ_ACCESS=key.
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { CONFIG, type Config } from '../config/config.js';
+import { Problem } from '../http/problems.js';
+import { ApiKeys, type ApiKey, type Role } from './api-keys.js';
+
+export const REQUIRED_ROLE = 'standpoint:role';
+/** Marks a route as needing this role (editor may append; admin may also rebuild and register). */
+export const Requires = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
+
+export type AuthedRequest = FastifyRequest & { apiKey?: ApiKey };
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(ApiKeys) private readonly keys: ApiKeys,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const required = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
+    const isWrite = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+    const needed: Role | 'reader' | undefined = required ?? (isWrite ? 'editor' : this.config.READ_ACCESS === 'key' ? 'reader' : undefined);
+    if (!needed) return true;
+
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new Problem(401, 'Unauthorized', 'Send an API key as "Authorization: Bearer <key>".', {}, );
+    const key = this.keys.find(match[1]);
+    if (!key) throw new Problem(401, 'Unauthorized', 'The API key is not valid.');
+    if (needed === 'admin' && key.role !== 'admin') throw new Problem(403, 'Forbidden', `This needs an admin key; "${key.name}" is an ${key.role}.`);
+    request.apiKey = key;
+    return true;
+  }
+}

@@ -1,0 +1,52 @@
+// Configuration (owns: the environment schema). Validated once at start-up; defaults that work.
+import path from 'node:path';
+import { z } from 'zod';
+
+const apiKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+:(editor|admin):\S{16,}$/, 'each API_KEYS entry is name:role:secret (role editor or admin, secret of 16+ characters)')
+  .transform((entry) => {
+    const [name, role, ...secret] = entry.split(':');
+    return { name, role: role as 'editor' | 'admin', secret: secret.join(':') };
+  });
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  API_KEYS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v?.trim()) return undefined;
+      const parsed = z.array(apiKey).safeParse(v.split(',').map((s) => s.trim()).filter(Boolean));
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues[0].message });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  READ_ACCESS: z.enum(['open', 'key']).default('open'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  BODY_LIMIT: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1_048_576),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'silent']).default('log'),
+  CORS_ORIGINS: z.string().default(''),
+});
+
+export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR'> & { DATA_DIR: string };
+export type ApiKeyConfig = NonNullable<Config['API_KEYS']>[number];
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blank = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = schema.safeParse(blank);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...result.data, DATA_DIR: path.resolve(result.data.DATA_DIR) };
+}
+
+export const CONFIG = Symbol('CONFIG');

@@ -1,0 +1,37 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Read models as keyed JSON documents, one generic table for every projection. The projector
+ * writes `generation` up to `checkpoint`; readers read `active_generation`. They are the same
+ * except during a rebuild, which fills a fresh generation and then switches readers over.
+ */
+export class Projections1764000000002 implements MigrationInterface {
+  name = 'Projections1764000000002';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE projection_state (
+        projection text PRIMARY KEY,
+        version integer NOT NULL,
+        generation integer NOT NULL,
+        checkpoint bigint NOT NULL DEFAULT 0,
+        active_generation integer NOT NULL,
+        active_checkpoint bigint NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE projection_docs (
+        projection text NOT NULL,
+        generation integer NOT NULL,
+        key text NOT NULL,
+        sort_key text,
+        doc jsonb NOT NULL,
+        PRIMARY KEY (projection, generation, key)
+      )`);
+    await q.query(`CREATE INDEX projection_docs_sorted ON projection_docs (projection, generation, sort_key)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE projection_docs; DROP TABLE projection_state`);
+  }
+}

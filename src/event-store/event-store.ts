@@ -1,0 +1,217 @@
+// The event store (owns: the append-only `events` table, appending with expectedVersion and
+// idempotency, reading pages, following the log). It knows nothing of news.
+//
+// Ordering without skipping. A sequence value is taken at INSERT but becomes visible at COMMIT,
+// so a reader doing `position > checkpoint` can pass an event whose transaction commits late.
+// We close that gap with a transaction-id fence, not by serialising appends (which would cost
+// the group commit that concurrent writers get): each row's position is derived from its
+// writing transaction's id, `pg_current_xact_id() * 10000 + ordinal in the transaction`, and
+// readers only read rows whose transaction is older than `pg_snapshot_xmin(pg_current_snapshot())`.
+// Every transaction below that fence has finished and no new one can get an id below it, so the
+// set a reader sees is final and its position order is the order readers see commits in. Numbers
+// are skipped (the contract allows it); a batch may hold up to 10 000 events.
+//
+// Conflicts are enforced by PostgreSQL inside the one INSERT statement: `ON CONFLICT (id)` for
+// idempotency, the UNIQUE `expected_version` column plus a `max(position)` guard for optimistic
+// concurrency (of two concurrent appends with the same expectedVersion the second waits on the
+// unique index and then fails).
+import type { DataSource, EntityManager } from 'typeorm';
+
+export interface NewStoredEvent {
+  id: string;
+  type: string;
+  occurredAt: Date;
+  occurredIsDay: boolean;
+  reportedAt: Date;
+  reportedIsDay: boolean;
+  recordedBy: string;
+  data: unknown;
+  sources: unknown[];
+  metadata: Record<string, unknown>;
+  /** Hash of what the client sent: the same id with another fingerprint is a conflict. */
+  fingerprint: string;
+}
+
+export interface StoredEvent extends Omit<NewStoredEvent, 'fingerprint'> {
+  position: number;
+  recordedAt: Date;
+  fingerprint: string;
+}
+
+export type AppendOutcome = { kind: 'appended'; events: StoredEvent[] } | { kind: 'duplicate'; events: StoredEvent[] };
+
+export class WrongExpectedVersion extends Error {
+  constructor(readonly expected: number, readonly current: number) {
+    super(`expectedVersion ${expected} does not match the log's current position ${current}`);
+  }
+}
+
+export class IdempotencyConflict extends Error {
+  constructor(readonly ids: string[]) {
+    super(`an event with id ${ids.join(', ')} already exists with a different body`);
+  }
+}
+
+export const MAX_EVENTS_PER_APPEND = 10_000;
+const UNIQUE_VIOLATION = '23505';
+
+const COLUMNS = `position, id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_at, recorded_by, data, sources, metadata, fingerprint`;
+
+const APPEND_SQL = `
+  INSERT INTO events (position, id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_by, data, sources, metadata, fingerprint, expected_version)
+  SELECT pg_current_xact_id()::text::bigint * 10000 + e.ord,
+         (e.doc->>'id')::uuid, e.doc->>'type',
+         (e.doc->>'occurredAt')::timestamptz, (e.doc->>'occurredIsDay')::boolean,
+         (e.doc->>'reportedAt')::timestamptz, (e.doc->>'reportedIsDay')::boolean,
+         e.doc->>'recordedBy', e.doc->'data', e.doc->'sources', e.doc->'metadata', e.doc->>'fingerprint',
+         CASE WHEN e.ord = 1 THEN $2::bigint END
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(doc, ord)
+  WHERE $2::bigint IS NULL OR (SELECT coalesce(max(position), 0) FROM events) = $2::bigint
+  ORDER BY e.ord
+  ON CONFLICT (id) DO NOTHING
+  RETURNING ${COLUMNS}`;
+
+/** Only transactions that have finished and can never be joined by an older one. */
+const FENCE = `tx < pg_snapshot_xmin(pg_current_snapshot())`;
+
+export interface ReadFilter {
+  after?: number;
+  limit?: number;
+  types?: string[];
+  /** Rows whose metadata contains this JSON (e.g. `{ actors: ['hamas'] }`). */
+  metadataContains?: Record<string, unknown>;
+}
+
+export class EventStore {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Appends all events or none. One round trip for a single event; a batch that meets existing
+   * ids runs in a transaction so that a conflicting duplicate rolls the rest back.
+   */
+  async append(events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
+    if (events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) throw new RangeError(`append takes 1..${MAX_EVENTS_PER_APPEND} events`);
+    if (events.length === 1) return this.appendWith(this.db.manager, events, expectedVersion);
+    return this.db.transaction((manager) => this.appendWith(manager, events, expectedVersion));
+  }
+
+  private async appendWith(m: EntityManager, events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
+    let rows: Row[];
+    try {
+      rows = await m.query(APPEND_SQL, [JSON.stringify(events.map(toJson)), expectedVersion ?? null]);
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION && expectedVersion !== undefined) {
+        throw new WrongExpectedVersion(expectedVersion, await this.headPosition(m));
+      }
+      throw error;
+    }
+    if (rows.length === events.length) return { kind: 'appended', events: rows.map(fromRow) };
+
+    const inserted = new Set(rows.map((r) => r.id));
+    const missing = events.filter((e) => !inserted.has(e.id));
+    const existing = await this.getByIds(missing.map((e) => e.id), m);
+    const byId = new Map(existing.map((e) => [e.id, e]));
+    if (existing.length < missing.length) {
+      // Some ids are new yet nothing was inserted: the expectedVersion guard refused the batch.
+      throw new WrongExpectedVersion(expectedVersion ?? 0, await this.headPosition(m));
+    }
+    const differing = missing.filter((e) => byId.get(e.id)!.fingerprint !== e.fingerprint).map((e) => e.id);
+    if (differing.length > 0) throw new IdempotencyConflict(differing);
+    if (rows.length > 0) throw new IdempotencyConflict(missing.map((e) => e.id)); // a batch half old, half new is not a retry
+    return { kind: 'duplicate', events: events.map((e) => byId.get(e.id)!) };
+  }
+
+  /** The highest committed position (0 for an empty log): what expectedVersion is compared with. */
+  async headPosition(m: EntityManager = this.db.manager): Promise<number> {
+    const [row] = await m.query(`SELECT coalesce(max(position), 0) AS head FROM events`);
+    return Number(row.head);
+  }
+
+  /** The highest position a follower can safely have read up to right now. */
+  async fencedHeadPosition(m: EntityManager = this.db.manager): Promise<number> {
+    const [row] = await m.query(`SELECT coalesce(max(position), 0) AS head FROM events WHERE ${FENCE}`);
+    return Number(row.head);
+  }
+
+  /** A page of the log in position order, never past the transaction fence (see header). */
+  async read(filter: ReadFilter = {}, m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
+    const params: unknown[] = [filter.after ?? 0, Math.min(filter.limit ?? 100, MAX_EVENTS_PER_APPEND)];
+    let where = `position > $1 AND ${FENCE}`;
+    if (filter.types?.length) {
+      params.push(filter.types);
+      where += ` AND type = ANY($${params.length})`;
+    }
+    if (filter.metadataContains) {
+      params.push(JSON.stringify(filter.metadataContains));
+      where += ` AND metadata @> $${params.length}::jsonb`;
+    }
+    const rows: Row[] = await m.query(`SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY position LIMIT $2`, params);
+    return rows.map(fromRow);
+  }
+
+  async getByIds(ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
+    if (ids.length === 0) return [];
+    const rows: Row[] = await m.query(`SELECT ${COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
+    return rows.map(fromRow);
+  }
+
+  /** Events that point at any of `ids` through `data->>field` (e.g. corroborations of an event). */
+  async findReferencing(types: string[], field: string, ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
+    if (ids.length === 0) return [];
+    const rows: Row[] = await m.query(
+      `SELECT ${COLUMNS} FROM events WHERE type = ANY($1) AND data->>$2 = ANY($3) AND ${FENCE} ORDER BY position`,
+      [types, field, ids],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Which of `values` some event of `type` carries in `data->>field` (visible now, not fenced). */
+  async existingValues(type: string, field: string, values: string[], m: EntityManager = this.db.manager): Promise<Set<string>> {
+    if (values.length === 0) return new Set();
+    const rows: { v: string }[] = await m.query(`SELECT DISTINCT data->>$2 AS v FROM events WHERE type = $1 AND data->>$2 = ANY($3)`, [type, field, values]);
+    return new Set(rows.map((r) => r.v));
+  }
+
+  async count(m: EntityManager = this.db.manager): Promise<number> {
+    const [row] = await m.query(`SELECT count(*) AS n FROM events`);
+    return Number(row.n);
+  }
+}
+
+interface Row {
+  position: string;
+  id: string;
+  type: string;
+  occurred_at: Date;
+  occurred_is_day: boolean;
+  reported_at: Date;
+  reported_is_day: boolean;
+  recorded_at: Date;
+  recorded_by: string;
+  data: unknown;
+  sources: unknown[];
+  metadata: Record<string, unknown>;
+  fingerprint: string;
+}
+
+function toJson(e: NewStoredEvent) {
+  return { ...e, occurredAt: e.occurredAt.toISOString(), reportedAt: e.reportedAt.toISOString() };
+}
+
+function fromRow(r: Row): StoredEvent {
+  return {
+    position: Number(r.position),
+    id: r.id,
+    type: r.type,
+    occurredAt: r.occurred_at,
+    occurredIsDay: r.occurred_is_day,
+    reportedAt: r.reported_at,
+    reportedIsDay: r.reported_is_day,
+    recordedAt: r.recorded_at,
+    recordedBy: r.recorded_by,
+    data: r.data,
+    sources: r.sources,
+    metadata: r.metadata,
+    fingerprint: r.fingerprint,
+  };
+}

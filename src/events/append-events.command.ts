@@ -1,0 +1,135 @@
+// Recording developments: validate envelopes, check what they reference, append all or none.
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { formatPath, parseEnvelope, referencesOf, type Envelope, type FieldError } from '../catalogue/catalogue.js';
+import { isCalendarDay, startOf } from '../catalogue/primitives.js';
+import { EventStore, IdempotencyConflict, WrongExpectedVersion, type NewStoredEvent, type StoredEvent } from '../event-store/event-store.js';
+import { Conflict, InvalidInput } from '../http/problems.js';
+import { RegistryService } from '../registry/registry.service.js';
+
+export interface AppendResult {
+  /** false when every event was already stored with the same body (an idempotent retry). */
+  created: boolean;
+  events: StoredEvent[];
+}
+
+export class AppendEvents extends Command<AppendResult> {
+  constructor(
+    readonly inputs: unknown[],
+    readonly recordedBy: string,
+    readonly expectedVersion: number | undefined,
+    /** Field-path prefix for errors: '' for one event, 'events' for a batch. */
+    readonly pathPrefix: string,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(AppendEvents)
+export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
+  constructor(
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(RegistryService) private readonly registry: RegistryService,
+  ) {}
+
+  async execute(command: AppendEvents): Promise<AppendResult> {
+    const batch = command.pathPrefix !== '';
+    const at = (i: number) => (batch ? `${command.pathPrefix}[${i}]` : '');
+    const errors: FieldError[] = [];
+    const envelopes: Envelope[] = [];
+    command.inputs.forEach((input, i) => {
+      const parsed = parseEnvelope(input, at(i));
+      if (parsed.ok) envelopes.push(parsed.envelope);
+      else errors.push(...parsed.errors);
+      if (parsed.ok && batch && parsed.envelope.expectedVersion !== undefined) {
+        errors.push({ path: formatPath(['expectedVersion'], at(i)), message: 'set expectedVersion on the batch, not on its events' });
+      }
+    });
+    if (errors.length) throw new InvalidInput(errors);
+
+    const ids = envelopes.map((e) => e.id ?? randomUUID());
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) errors.push({ path: formatPath(['id'], at(i)), message: `id ${id} appears twice in the batch` });
+    });
+    errors.push(...(await this.checkReferences(envelopes, ids, at)));
+    if (errors.length) throw new InvalidInput(errors, 'The request refers to something that does not exist; see errors.');
+    await this.checkCorrections(envelopes, ids);
+
+    const now = new Date();
+    const records = envelopes.map((e, i) => toRecord(e, ids[i], command.recordedBy, now));
+    try {
+      const outcome = await this.store.append(records, command.expectedVersion);
+      return { created: outcome.kind === 'appended', events: outcome.events };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersion) {
+        throw new Conflict(error.message, { expectedVersion: error.expected, currentPosition: error.current });
+      }
+      if (error instanceof IdempotencyConflict) throw new Conflict(error.message, { ids: error.ids });
+      throw error;
+    }
+  }
+
+  private async checkReferences(envelopes: Envelope[], ids: string[], at: (i: number) => string): Promise<FieldError[]> {
+    const earlier = { events: new Set<string>(), proposals: new Set<string>(), agreements: new Set<string>() };
+    const errors: FieldError[] = [];
+    for (const [i, e] of envelopes.entries()) {
+      const refs = referencesOf(e).map((r) => ({ ...r, path: [at(i), ...r.path].filter((p) => p !== '') }));
+      errors.push(...(await this.registry.unresolved(refs, earlier)));
+      earlier.events.add(ids[i]);
+      if (e.type === 'ProposalMade') earlier.proposals.add(e.data.proposalId);
+      if (e.type === 'AgreementReached') earlier.agreements.add(e.data.agreementId);
+    }
+    return errors;
+  }
+
+  /** A retraction may not be retracted, nor an event retracted twice. */
+  private async checkCorrections(envelopes: Envelope[], ids: string[]): Promise<void> {
+    const retracting = envelopes.flatMap((e) => (e.type === 'ReportRetracted' ? [e.data.eventId] : []));
+    if (retracting.length === 0) return;
+    const inBatch = new Map(envelopes.map((e, i) => [ids[i], e.type]));
+    const stored = new Map((await this.store.getByIds(retracting)).map((e) => [e.id, e.type]));
+    const already = await this.store.findReferencing(['ReportRetracted'], 'eventId', retracting);
+    for (const target of retracting) {
+      const type = stored.get(target) ?? inBatch.get(target);
+      if (type === 'ReportRetracted') throw new Conflict(`event ${target} is itself a retraction; a retraction cannot be retracted`, { eventId: target });
+      if (already.some((r) => (r.data as { eventId: string }).eventId === target) || retracting.filter((t) => t === target).length > 1) {
+        throw new Conflict(`event ${target} is already retracted`, { eventId: target });
+      }
+    }
+  }
+}
+
+function toRecord(e: Envelope, id: string, recordedBy: string, now: Date): NewStoredEvent {
+  const refs = referencesOf(e);
+  const { expectedVersion: _ignored, ...sent } = e;
+  return {
+    id,
+    type: e.type,
+    occurredAt: new Date(startOf(e.occurredAt)),
+    occurredIsDay: isCalendarDay(e.occurredAt),
+    reportedAt: e.reportedAt ? new Date(startOf(e.reportedAt)) : now,
+    reportedIsDay: e.reportedAt ? isCalendarDay(e.reportedAt) : false,
+    recordedBy,
+    data: e.data,
+    sources: e.sources,
+    metadata: {
+      actors: [...new Set(refs.filter((r) => r.kind === 'actor').map((r) => r.id))],
+      issues: [...new Set(refs.filter((r) => r.kind === 'issue').map((r) => r.id))],
+    },
+    fingerprint: fingerprint({ ...sent, id }),
+  };
+}
+
+/** Stable hash of what the client sent (keys sorted), so a retry with the same body matches. */
+export function fingerprint(value: unknown): string {
+  return createHash('sha256').update(canonical(value)).digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

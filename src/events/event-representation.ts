@@ -1,0 +1,49 @@
+// How a stored event is shown to clients: the envelope as sent, plus what the server adds.
+import { confidenceOf, type Confidence } from '../catalogue/confidence.js';
+import type { Source } from '../catalogue/primitives.js';
+import type { StoredEvent } from '../event-store/event-store.js';
+
+export interface EventRepresentation {
+  id: string;
+  type: string;
+  position: number;
+  occurredAt: string;
+  reportedAt: string;
+  recordedAt: string;
+  recordedBy: string;
+  sources: Source[];
+  data: unknown;
+  confidence: Confidence;
+  retracted: boolean;
+  retractedBy?: string;
+  addedSources?: { eventId: string; source: Source }[];
+}
+
+/** A day stays a day (`2023-12-19`); an instant is shown in UTC. */
+export function formatInstant(at: Date, isDay: boolean): string {
+  return isDay ? at.toISOString().slice(0, 10) : at.toISOString();
+}
+
+/**
+ * @param corrections the SourceAdded / ReportRetracted events about this one, in position order
+ * (retracted corroborations already left out by the caller)
+ */
+export function represent(e: StoredEvent, corrections: StoredEvent[] = []): EventRepresentation {
+  const added = corrections.filter((c) => c.type === 'SourceAdded').map((c) => ({ eventId: c.id, source: (c.data as { source: Source }).source }));
+  const retraction = corrections.find((c) => c.type === 'ReportRetracted');
+  return {
+    id: e.id,
+    type: e.type,
+    position: e.position,
+    occurredAt: formatInstant(e.occurredAt, e.occurredIsDay),
+    reportedAt: formatInstant(e.reportedAt, e.reportedIsDay),
+    recordedAt: e.recordedAt.toISOString(),
+    recordedBy: e.recordedBy,
+    sources: e.sources as Source[],
+    data: e.data,
+    confidence: confidenceOf([...(e.sources as Source[]), ...added.map((a) => a.source)]),
+    retracted: Boolean(retraction),
+    ...(retraction ? { retractedBy: retraction.id } : {}),
+    ...(added.length ? { addedSources: added } : {}),
+  };
+}

@@ -1,0 +1,54 @@
+// Reading the log as clients see it: pages in position order and single events, each with its
+// current confidence (corroborations counted) and whether it has been retracted.
+import { Inject } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { EventStore, type StoredEvent } from '../event-store/event-store.js';
+import { NotFound } from '../http/problems.js';
+import { represent, type EventRepresentation } from './event-representation.js';
+
+export class GetEvents extends Query<{ events: EventRepresentation[]; next: number }> {
+  constructor(readonly after: number, readonly limit: number, readonly type?: string, readonly actor?: string) {
+    super();
+  }
+}
+
+export class GetEvent extends Query<EventRepresentation> {
+  constructor(readonly id: string) {
+    super();
+  }
+}
+
+async function withCorrections(store: EventStore, events: StoredEvent[]): Promise<EventRepresentation[]> {
+  const corrections = await store.findReferencing(['SourceAdded', 'ReportRetracted'], 'eventId', events.map((e) => e.id));
+  const added = corrections.filter((c) => c.type === 'SourceAdded');
+  const withdrawn = new Set((await store.findReferencing(['ReportRetracted'], 'eventId', added.map((c) => c.id))).map((r) => (r.data as { eventId: string }).eventId));
+  const about = (id: string) => corrections.filter((c) => (c.data as { eventId: string }).eventId === id && !withdrawn.has(c.id));
+  return events.map((e) => represent(e, about(e.id)));
+}
+
+@QueryHandler(GetEvents)
+export class GetEventsHandler implements IQueryHandler<GetEvents> {
+  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+
+  async execute(q: GetEvents) {
+    const page = await this.store.read({
+      after: q.after,
+      limit: q.limit,
+      types: q.type ? [q.type] : undefined,
+      metadataContains: q.actor ? { actors: [q.actor] } : undefined,
+    });
+    return { events: await withCorrections(this.store, page), next: page.at(-1)?.position ?? q.after };
+  }
+}
+
+@QueryHandler(GetEvent)
+export class GetEventHandler implements IQueryHandler<GetEvent> {
+  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+
+  async execute({ id }: GetEvent) {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+    const [event] = uuid ? await this.store.getByIds([id]) : [];
+    if (!event) throw new NotFound(`no event ${id}`);
+    return (await withCorrections(this.store, [event]))[0];
+  }
+}

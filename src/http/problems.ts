@@ -1,0 +1,31 @@
+// Domain errors as plain classes; ProblemFilter turns them into RFC 9457 problem+json.
+import type { FieldError } from '../catalogue/catalogue.js';
+
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export class InvalidInput extends Problem {
+  constructor(readonly errors: FieldError[], detail = 'The request is not valid; see errors for the fields at fault.') {
+    super(400, 'Invalid input', detail, { errors });
+  }
+}
+
+export class NotFound extends Problem {
+  constructor(detail: string) {
+    super(404, 'Not found', detail);
+  }
+}
+
+export class Conflict extends Problem {
+  constructor(detail: string, extra: Record<string, unknown> = {}) {
+    super(409, 'Conflict', detail, extra);
+  }
+}

@@ -1,0 +1,109 @@
+// Evidence: what every projected entry remembers of the event it came from, so that any
+// (asOf, knownAt) view can be cut from the same documents — late reports, corroborations and
+// retractions included — without re-reading the log.
+import { confidenceOf, type Confidence } from '../catalogue/confidence.js';
+import type { NewsEvent, Stamp, TargetEvent } from '../catalogue/news-event.js';
+import type { Source } from '../catalogue/primitives.js';
+
+export interface Evidence {
+  id: string;
+  stamp: Stamp;
+  sources: Source[];
+  /** Sources added later by SourceAdded, each counting from its own stamp. */
+  added: { id: string; stamp: Stamp; source: Source; retracted: Stamp[] }[];
+  /** Stamps of the retractions of this event. */
+  retracted: Stamp[];
+}
+
+/** The cut a reader asks for: only what occurred by `asOf` and was reported by `knownAt` (epoch ms). */
+export interface View {
+  asOf: number;
+  knownAt: number;
+}
+
+export const NOW: View = { asOf: Number.POSITIVE_INFINITY, knownAt: Number.POSITIVE_INFINITY };
+
+export function inView(stamp: Stamp, view: View): boolean {
+  return stamp.occurred <= view.asOf && stamp.reported <= view.knownAt;
+}
+
+export function evidenceOf(event: NewsEvent): Evidence {
+  return { id: event.id, stamp: event.stamp, sources: event.sources, added: [], retracted: [] };
+}
+
+/** The entry counts in this view: its event is in view and no retraction of it is. */
+export function counts(ev: Evidence, view: View): boolean {
+  return inView(ev.stamp, view) && !ev.retracted.some((s) => inView(s, view));
+}
+
+export function sourcesInView(ev: Evidence, view: View): Source[] {
+  return [...ev.sources, ...ev.added.filter((a) => inView(a.stamp, view) && !a.retracted.some((s) => inView(s, view))).map((a) => a.source)];
+}
+
+export function confidenceIn(ev: Evidence, view: View): Confidence {
+  return confidenceOf(sourcesInView(ev, view));
+}
+
+export function byOccurrence(a: { ev: Evidence }, b: { ev: Evidence }): number {
+  return a.ev.stamp.occurred - b.ev.stamp.occurred || a.ev.stamp.position - b.ev.stamp.position;
+}
+
+/**
+ * How a SourceAdded or ReportRetracted changes the evidence of the event it is about, or
+ * undefined if `event` is neither. Retracting a SourceAdded withdraws the added source.
+ */
+export function evidenceUpdate(event: NewsEvent): { targetId: string; update: (ev: Evidence) => Evidence } | undefined {
+  if (event.type === 'SourceAdded') {
+    const added = { id: event.id, stamp: event.stamp, source: event.data.source, retracted: [] as Stamp[] };
+    return { targetId: event.target.id, update: (ev) => ({ ...ev, added: [...ev.added, added] }) };
+  }
+  if (event.type === 'ReportRetracted') {
+    const target = event.target;
+    if (target.type === 'SourceAdded') {
+      return {
+        targetId: target.data.eventId,
+        update: (ev) => ({ ...ev, added: ev.added.map((a) => (a.id === target.id ? { ...a, retracted: [...a.retracted, event.stamp] } : a)) }),
+      };
+    }
+    return { targetId: target.id, update: (ev) => ({ ...ev, retracted: [...ev.retracted, event.stamp] }) };
+  }
+  return undefined;
+}
+
+/** The domain event whose entries a SourceAdded/ReportRetracted updates (one level down for a retracted SourceAdded). */
+export function underlyingTarget(event: NewsEvent): TargetEvent | undefined {
+  if (event.type !== 'SourceAdded' && event.type !== 'ReportRetracted') return undefined;
+  const target = event.target;
+  if (target.type === 'SourceAdded' || target.type === 'ReportRetracted') return target.target;
+  return target;
+}
+
+/** Applies `update` to every entry of `value` (at any depth) whose evidence is `targetId`, sharing the rest. */
+export function mapEvidence<T>(value: T, targetId: string, update: (ev: Evidence) => Evidence): T {
+  if (Array.isArray(value)) {
+    let changed = false;
+    const next = value.map((item) => {
+      const mapped = mapEvidence(item, targetId, update);
+      if (mapped !== item) changed = true;
+      return mapped;
+    });
+    return (changed ? next : value) as T;
+  }
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (isEvidence(record)) return (record.id === targetId ? update(record as unknown as Evidence) : record) as T;
+    let changed = false;
+    const next: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(record)) {
+      const mapped = mapEvidence(v, targetId, update);
+      if (mapped !== v) changed = true;
+      next[k] = mapped;
+    }
+    return (changed ? next : value) as T;
+  }
+  return value;
+}
+
+function isEvidence(v: Record<string, unknown>): boolean {
+  return typeof v.id === 'string' && typeof v.stamp === 'object' && Array.isArray(v.retracted) && Array.isArray(v.added);
+}

@@ -1,0 +1,29 @@
+import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ViewQuery } from '../view-query.decorator.js';
+import { parseView, type ViewParams } from '../view-params.js';
+import { GetActorPosition, GetPositions } from './get-positions.query.js';
+
+@ApiTags('positions')
+@Controller('positions')
+export class PositionsController {
+  constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}
+
+  @Get()
+  @ApiOperation({ summary: "Every actor's position: stances per issue, proposals, meetings, pressure" })
+  @ViewQuery()
+  async all(@QueryParams() query: ViewParams) {
+    const { view, echo } = parseView(query);
+    const { position, actors } = await this.queries.execute(new GetPositions(view));
+    return { ...echo, position, actors };
+  }
+
+  @Get(':actor')
+  @ApiOperation({ summary: "One actor's position (404 for an unknown actor)" })
+  @ApiParam({ name: 'actor', example: 'hamas' })
+  @ViewQuery()
+  one(@Param('actor') actor: string, @QueryParams() query: ViewParams) {
+    return this.queries.execute(new GetActorPosition(actor, parseView(query).view));
+  }
+}

@@ -1,0 +1,26 @@
+// What every projection is: a pure fold over keyed documents. `evolve` reads the documents it
+// needs and returns only the ones the event changed, so the same function drives the live
+// projector, a rebuild and a unit test (`replay`) with no framework and no database.
+import type { NewsEvent } from '../catalogue/news-event.js';
+
+export interface DocReader<D> {
+  get(key: string): D | undefined;
+}
+
+export interface Projection<D> {
+  name: string;
+  /** Bump when the fold changes: the server then rebuilds this projection at start-up. */
+  version: number;
+  evolve(docs: DocReader<D>, event: NewsEvent): Record<string, D>;
+  /** Optional ordering key stored beside the document (e.g. the timeline's occurrence order). */
+  sortKey?(key: string, doc: D): string | null;
+}
+
+/** Folds a history from scratch into a map of documents. */
+export function replay<D>(projection: Projection<D>, events: Iterable<NewsEvent>, start = new Map<string, D>()): Map<string, D> {
+  const docs = new Map(start);
+  for (const event of events) {
+    for (const [key, doc] of Object.entries(projection.evolve(docs, event))) docs.set(key, doc);
+  }
+  return docs;
+}

@@ -1,0 +1,37 @@
+// Turns stored events into the typed events the folds take, attaching the event a correction
+// is about (two levels: a retracted corroboration needs the event it corroborated).
+import type { NewsEvent } from '../../catalogue/news-event.js';
+import type { Source } from '../../catalogue/primitives.js';
+import type { StoredEvent } from '../../event-store/event-store.js';
+import { formatInstant } from '../../events/event-representation.js';
+
+const CORRECTIONS = new Set(['SourceAdded', 'ReportRetracted']);
+
+export function targetIdOf(e: StoredEvent): string | undefined {
+  return CORRECTIONS.has(e.type) ? (e.data as { eventId: string }).eventId : undefined;
+}
+
+export function toNewsEvent(e: StoredEvent, lookup: (id: string) => StoredEvent | undefined): NewsEvent {
+  const base = {
+    id: e.id,
+    type: e.type,
+    position: e.position,
+    occurredAt: formatInstant(e.occurredAt, e.occurredIsDay),
+    reportedAt: formatInstant(e.reportedAt, e.reportedIsDay),
+    recordedAt: e.recordedAt.toISOString(),
+    recordedBy: e.recordedBy,
+    sources: e.sources as Source[],
+    stamp: { occurred: e.occurredAt.getTime(), reported: e.reportedAt.getTime(), position: e.position },
+    data: e.data,
+  };
+  const targetId = targetIdOf(e);
+  if (!targetId) return base as NewsEvent;
+  const target = lookup(targetId);
+  if (!target) throw new Error(`event ${e.id} refers to ${targetId}, which is not in the log`);
+  return { ...base, target: toNewsEvent(target, lookup) } as NewsEvent;
+}
+
+/** The ids a page of events needs looked up beyond itself, to resolve its corrections. */
+export function missingTargets(page: StoredEvent[], known: (id: string) => boolean): string[] {
+  return page.map(targetIdOf).filter((id): id is string => Boolean(id) && !known(id!));
+}

@@ -1,0 +1,242 @@
+// The projector (owns: keeping every read model up to date with the log). It follows the store
+// past the transaction fence, folds each page into documents held in memory, and writes the
+// changed documents together with each projection's checkpoint in one transaction, so after a
+// crash nothing is lost or applied twice. One server at a time runs it, under a PostgreSQL
+// advisory lock held by its LISTEN connection: if that server dies, another takes over.
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { EventStore, type StoredEvent } from '../../event-store/event-store.js';
+import { PROJECTIONS } from '../all-projections.js';
+import type { Projection } from '../projection.js';
+import { DocStore, type ProjectionState } from './doc-store.js';
+import { missingTargets, toNewsEvent } from './news-events.js';
+
+export const DATABASE_URL = Symbol('DATABASE_URL');
+const LOCK_KEY = 7_316_442_011; // any constant shared by every server of one database
+const PAGE = 1000;
+const POLL_MS = 1000;
+
+interface Runner {
+  projection: Projection<unknown>;
+  state: ProjectionState;
+  docs: Map<string, unknown>;
+}
+
+class LostOwnership extends Error {}
+
+@Injectable()
+export class Projector implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('projector');
+  private readonly docStore: DocStore;
+  private runners: Runner[] = [];
+  private lockClient?: pg.Client;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private readonly idleWaiters = new Set<() => void>();
+
+  constructor(
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(DATABASE_URL) private readonly url: string,
+  ) {
+    this.docStore = new DocStore(db);
+  }
+
+  get isLeader(): boolean {
+    return this.lockClient !== undefined;
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.releaseLead();
+  }
+
+  /** Wakes the loop now (after an append on this server) instead of on the next notification. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (!this.isLeader && !(await this.tryLead())) {
+          await this.sleep(2000);
+          continue;
+        }
+        const applied = await this.step();
+        if (applied === 0) {
+          for (const done of this.idleWaiters) done();
+          this.idleWaiters.clear();
+          await this.sleep(POLL_MS);
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.logger.warn(`projector paused: ${(error as Error).message}`);
+        await this.releaseLead(); // reload state from the database on the next turn
+        await this.sleep(1000);
+      }
+    }
+  }
+
+  private async tryLead(): Promise<boolean> {
+    const client = new pg.Client({ connectionString: this.url, application_name: 'standpoint-projector' });
+    client.on('error', () => void this.releaseLead());
+    try {
+      await client.connect();
+      const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [LOCK_KEY]);
+      if (!rows[0].locked) {
+        await client.end();
+        return false;
+      }
+      await client.query('LISTEN events_appended');
+      client.on('notification', () => this.wake?.());
+      client.on('end', () => void this.releaseLead());
+      this.lockClient = client;
+      await this.loadRunners();
+      this.logger.log(`projecting from position ${Math.min(...this.runners.map((r) => r.state.checkpoint))}`);
+      return true;
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  private async releaseLead(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    this.runners = [];
+    await client?.end().catch(() => {});
+  }
+
+  /** Reads each projection's state, starting a rebuild for any whose fold version changed. */
+  private async loadRunners(): Promise<void> {
+    const states = await this.docStore.states();
+    const runners: Runner[] = [];
+    for (const projection of PROJECTIONS) {
+      let state = states.get(projection.name);
+      if (!state) {
+        await this.db.query(
+          `INSERT INTO projection_state (projection, version, generation, checkpoint, active_generation, active_checkpoint) VALUES ($1, $2, 1, 0, 1, 0) ON CONFLICT DO NOTHING`,
+          [projection.name, projection.version],
+        );
+        state = { projection: projection.name, version: projection.version, generation: 1, checkpoint: 0, activeGeneration: 1, activeCheckpoint: 0 };
+      } else if (state.version !== projection.version) {
+        this.logger.log(`${projection.name}: fold version ${state.version} → ${projection.version}, rebuilding`);
+        state = await this.startGeneration(state, projection.version);
+      }
+      runners.push({ projection, state, docs: await this.docStore.loadAll(projection.name, state.generation) });
+    }
+    this.runners = runners;
+  }
+
+  private async startGeneration(state: ProjectionState, version: number): Promise<ProjectionState> {
+    const generation = Math.max(state.generation, state.activeGeneration) + 1;
+    await this.db.transaction(async (m) => {
+      await m.query(`DELETE FROM projection_docs WHERE projection = $1 AND generation >= $2`, [state.projection, generation]);
+      await m.query(`UPDATE projection_state SET version = $2, generation = $3, checkpoint = 0, updated_at = now() WHERE projection = $1`, [state.projection, version, generation]);
+    });
+    return { ...state, version, generation, checkpoint: 0 };
+  }
+
+  /** Applies one page of the log; returns how many events it applied. */
+  private async step(): Promise<number> {
+    const from = Math.min(...this.runners.map((r) => r.state.checkpoint));
+    const page = await this.store.read({ after: from, limit: PAGE });
+    if (page.length === 0) {
+      await this.switchCaughtUpGenerations();
+      return 0;
+    }
+    const lookup = await this.lookupFor(page);
+    const events = page.map((e) => ({ stored: e, news: toNewsEvent(e, (id) => lookup.get(id)) }));
+    const last = page[page.length - 1].position;
+
+    const pending = this.runners.map((runner) => {
+      const overlay = new Map<string, unknown>();
+      const reader = { get: (key: string) => (overlay.has(key) ? overlay.get(key) : runner.docs.get(key)) };
+      for (const { stored, news } of events) {
+        if (stored.position <= runner.state.checkpoint) continue;
+        for (const [key, doc] of Object.entries(runner.projection.evolve(reader, news))) overlay.set(key, doc);
+      }
+      return { runner, overlay, checkpoint: Math.max(runner.state.checkpoint, last) };
+    });
+
+    await this.db.transaction(async (m) => {
+      for (const { runner, overlay, checkpoint } of pending) {
+        const docs = [...overlay].map(([key, doc]) => ({ key, doc, sortKey: runner.projection.sortKey?.(key, doc) ?? null }));
+        await this.docStore.write(m, runner.projection.name, runner.state.generation, docs);
+        const result = await m.queryRunner!.query(
+          `UPDATE projection_state
+              SET checkpoint = $2,
+                  active_checkpoint = CASE WHEN generation = active_generation THEN $2 ELSE active_checkpoint END,
+                  updated_at = now()
+            WHERE projection = $1 AND generation = $3 AND checkpoint = $4`,
+          [runner.projection.name, checkpoint, runner.state.generation, runner.state.checkpoint],
+          true,
+        );
+        if (result.affected !== 1) throw new LostOwnership(`${runner.projection.name} was advanced by another projector`);
+      }
+    });
+    for (const { runner, overlay, checkpoint } of pending) {
+      for (const [key, doc] of overlay) runner.docs.set(key, doc);
+      const active = runner.state.generation === runner.state.activeGeneration;
+      runner.state = { ...runner.state, checkpoint, activeCheckpoint: active ? checkpoint : runner.state.activeCheckpoint };
+    }
+    return page.length;
+  }
+
+  /** A rebuilt generation that has caught up with the log replaces the one readers use. */
+  private async switchCaughtUpGenerations(): Promise<void> {
+    for (const runner of this.runners) {
+      const s = runner.state;
+      if (s.generation === s.activeGeneration) continue;
+      await this.db.transaction(async (m) => {
+        await m.query(`UPDATE projection_state SET active_generation = generation, active_checkpoint = checkpoint, updated_at = now() WHERE projection = $1 AND generation = $2`, [s.projection, s.generation]);
+        await m.query(`DELETE FROM projection_docs WHERE projection = $1 AND generation <> $2`, [s.projection, s.generation]);
+      });
+      runner.state = { ...s, activeGeneration: s.generation, activeCheckpoint: s.checkpoint };
+      this.logger.log(`${s.projection}: rebuilt generation ${s.generation} is now live at position ${s.checkpoint}`);
+    }
+  }
+
+  private async lookupFor(page: StoredEvent[]): Promise<Map<string, StoredEvent>> {
+    const byId = new Map(page.map((e) => [e.id, e]));
+    // Two rounds: a correction's target, and the target of a retracted correction.
+    for (let round = 0; round < 2; round++) {
+      const missing = missingTargets([...byId.values()], (id) => byId.has(id));
+      if (missing.length === 0) break;
+      for (const e of await this.store.getByIds(missing)) byId.set(e.id, e);
+    }
+    return byId;
+  }
+
+  /** Resolves once the projector has nothing left to apply (for tests and rebuild callers). */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.add(resolve);
+      this.wake?.();
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}

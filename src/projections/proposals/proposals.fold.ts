@@ -1,0 +1,94 @@
+// Proposals (owns: every proposal's versions, responses and agreements). One document per
+// proposal; its status and terms for any (asOf, knownAt) are cut by proposals.view.ts.
+import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
+import type { Terms } from '../../catalogue/primitives.js';
+import { evidenceOf, evidenceUpdate, mapEvidence, underlyingTarget, type Evidence } from '../evidence.js';
+import type { DocReader, Projection } from '../projection.js';
+
+export interface ProposalVersion {
+  ev: Evidence;
+  occurredAt: string;
+  proposer: string;
+  mediators: string[];
+  addressedTo: string[];
+  terms: Terms;
+  status: 'drafted' | 'tabled';
+  summary: string;
+}
+
+export interface ProposalResponse {
+  ev: Evidence;
+  occurredAt: string;
+  responder: string;
+  response: 'accepted' | 'rejected' | 'countered' | 'considering';
+  counterProposalId?: string;
+  summary: string;
+}
+
+export interface ProposalAgreement {
+  ev: Evidence;
+  occurredAt: string;
+  agreementId: string;
+  parties: string[];
+}
+
+export interface ProposalDoc {
+  proposalId: string;
+  versions: ProposalVersion[];
+  responses: ProposalResponse[];
+  agreements: ProposalAgreement[];
+}
+
+function proposalsOf(event: DomainEvent): string[] {
+  if (event.type === 'ProposalMade' || event.type === 'ProposalResponded') return [event.data.proposalId];
+  if (event.type === 'AgreementReached' && event.data.proposalId) return [event.data.proposalId];
+  return [];
+}
+
+export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent): Record<string, ProposalDoc> {
+  const correction = evidenceUpdate(event);
+  if (correction) {
+    const target = underlyingTarget(event)!;
+    if (target.type === 'SourceAdded' || target.type === 'ReportRetracted') return {};
+    const changes: Record<string, ProposalDoc> = {};
+    for (const id of proposalsOf(target)) {
+      const doc = docs.get(id);
+      const next = doc && mapEvidence(doc, correction.targetId, correction.update);
+      if (next && next !== doc) changes[id] = next;
+    }
+    return changes;
+  }
+  const e = event as DomainEvent;
+  const ev = evidenceOf(e);
+  const get = (id: string): ProposalDoc => docs.get(id) ?? { proposalId: id, versions: [], responses: [], agreements: [] };
+  switch (e.type) {
+    case 'ProposalMade': {
+      const d = e.data;
+      const doc = get(d.proposalId);
+      const version: ProposalVersion = {
+        ev, occurredAt: e.occurredAt, proposer: d.proposer, mediators: d.mediators ?? [], addressedTo: d.addressedTo ?? [], terms: d.terms, status: d.status, summary: d.summary,
+      };
+      return { [d.proposalId]: { ...doc, versions: [...doc.versions, version] } };
+    }
+    case 'ProposalResponded': {
+      const d = e.data;
+      const doc = get(d.proposalId);
+      const response: ProposalResponse = { ev, occurredAt: e.occurredAt, responder: d.responder, response: d.response, counterProposalId: d.counterProposalId, summary: d.summary };
+      return { [d.proposalId]: { ...doc, responses: [...doc.responses, response] } };
+    }
+    case 'AgreementReached': {
+      const d = e.data;
+      if (!d.proposalId) return {};
+      const doc = get(d.proposalId);
+      return { [d.proposalId]: { ...doc, agreements: [...doc.agreements, { ev, occurredAt: e.occurredAt, agreementId: d.agreementId, parties: d.parties }] } };
+    }
+    default:
+      return {};
+  }
+}
+
+export const proposalsProjection: Projection<ProposalDoc> = {
+  name: 'proposals',
+  version: 1,
+  evolve: evolveProposals,
+};

@@ -1,0 +1,72 @@
+// Reading the projections (owns: turning active documents into the contract's answers for a view).
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { NotFound } from '../http/problems.js';
+import { RegistryService, type Actor } from '../registry/registry.service.js';
+import type { View } from './evidence.js';
+import { actorKey, type ActorDoc } from './positions/positions.fold.js';
+import { viewActor, type ActorPosition } from './positions/positions.view.js';
+import type { ProposalDoc } from './proposals/proposals.fold.js';
+import { viewProposal, type ProposalView } from './proposals/proposals.view.js';
+import { DocStore } from './projector/doc-store.js';
+import { STATUS_KEY, viewStatus, type StatusDoc, type StatusView } from './status/status.fold.js';
+import type { TimelineDoc } from './timeline/timeline.fold.js';
+import { viewTimelineEntry, type TimelineEntry, type TimelineFilter } from './timeline/timeline.view.js';
+
+@Injectable()
+export class ReadModels {
+  private readonly docs: DocStore;
+
+  constructor(
+    @Inject(DataSource) db: DataSource,
+    @Inject(RegistryService) private readonly registry: RegistryService,
+  ) {
+    this.docs = new DocStore(db);
+  }
+
+  /** The log position the answers reflect. */
+  checkpoint(...projections: string[]): Promise<number> {
+    return this.docs.activeCheckpoint(projections);
+  }
+
+  async positions(view: View, only?: Actor): Promise<ActorPosition[]> {
+    const actors = only ? [only] : await this.registry.actors();
+    const docs = await this.docs.activeDocs<ActorDoc>('positions', actors.map((a) => actorKey(a.slug)));
+    const proposalIds = new Set([...docs.values()].flatMap((d) => d.proposals.map((p) => p.proposalId)));
+    const proposals = await this.docs.activeDocs<ProposalDoc>('proposals', [...proposalIds]);
+    const status = (id: string) => viewProposal(proposals.get(id), view)?.status ?? null;
+    const roles = new Map((await this.registry.actors()).map((a) => [a.slug, a.role as string]));
+    return actors.map((a) => viewActor(a, docs.get(actorKey(a.slug)), view, roles, status));
+  }
+
+  async position(slug: string, view: View): Promise<ActorPosition> {
+    const actor = await this.registry.actor(slug);
+    if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
+    return (await this.positions(view, actor))[0];
+  }
+
+  async proposals(view: View): Promise<ProposalView[]> {
+    const rows = await this.docs.activeDocsByPrefix<ProposalDoc>('proposals');
+    return rows
+      .map((r) => viewProposal(r.doc, view))
+      .filter((p): p is ProposalView => p !== null)
+      .sort((a, b) => a.proposedAt.localeCompare(b.proposedAt) || a.proposalId.localeCompare(b.proposalId));
+  }
+
+  async proposal(id: string, view: View): Promise<ProposalView> {
+    const doc = (await this.docs.activeDocs<ProposalDoc>('proposals', [id])).get(id);
+    const proposal = viewProposal(doc, view);
+    if (!proposal) throw new NotFound(`no proposal "${id}" is on record${doc ? ' in this view' : ''}`);
+    return proposal;
+  }
+
+  async timeline(view: View, filter: TimelineFilter): Promise<TimelineEntry[]> {
+    const rows = await this.docs.activeDocsByPrefix<TimelineDoc>('timeline');
+    return rows.map((r) => viewTimelineEntry(r.doc, view, filter)).filter((e): e is TimelineEntry => e !== null);
+  }
+
+  async status(view: View): Promise<StatusView> {
+    const doc = (await this.docs.activeDocs<StatusDoc>('status', [STATUS_KEY])).get(STATUS_KEY);
+    return viewStatus(doc, view);
+  }
+}

@@ -1,0 +1,20 @@
+import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ViewQuery } from '../view-query.decorator.js';
+import { parseView, type ViewParams } from '../view-params.js';
+import { GetStatus } from './get-status.query.js';
+
+@ApiTags('status')
+@Controller('status')
+export class StatusController {
+  constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Whether a ceasefire is in effect (and since when); detainees released per actor' })
+  @ViewQuery()
+  async get(@QueryParams() query: ViewParams) {
+    const { view, echo } = parseView(query);
+    return { ...echo, ...(await this.queries.execute(new GetStatus(view))) };
+  }
+}

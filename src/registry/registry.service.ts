@@ -1,0 +1,115 @@
+// The registries (owns: actors and issues, built-in and registered; checking an event's references).
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ActorRole } from '../catalogue/builtins.js';
+import type { Reference } from '../catalogue/define-event.js';
+import { formatPath, type FieldError } from '../catalogue/catalogue.js';
+import { EventStore } from '../event-store/event-store.js';
+
+export interface Actor {
+  slug: string;
+  name: string;
+  role: ActorRole;
+  builtin: boolean;
+}
+
+export interface Issue {
+  slug: string;
+  name: string;
+  description: string | null;
+  builtin: boolean;
+}
+
+export class AlreadyRegistered extends Error {}
+
+@Injectable()
+export class RegistryService {
+  private cache?: { actors: Map<string, Actor>; issues: Map<string, Issue> };
+
+  constructor(
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(EventStore) private readonly store: EventStore,
+  ) {}
+
+  async actors(): Promise<Actor[]> {
+    return [...(await this.load()).actors.values()];
+  }
+
+  async issues(): Promise<Issue[]> {
+    return [...(await this.load()).issues.values()];
+  }
+
+  async actor(slug: string): Promise<Actor | undefined> {
+    return (await this.load()).actors.get(slug) ?? (await this.load(true)).actors.get(slug);
+  }
+
+  async registerActor(a: { slug: string; name: string; role: ActorRole }, by: string): Promise<Actor> {
+    const rows = await this.db.query(
+      `INSERT INTO actors (slug, name, role, registered_by) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING RETURNING slug`,
+      [a.slug, a.name, a.role, by],
+    );
+    this.cache = undefined;
+    if (rows.length === 0) throw new AlreadyRegistered(`actor "${a.slug}" is already registered`);
+    return { ...a, builtin: false };
+  }
+
+  async registerIssue(i: { slug: string; name: string; description?: string }, by: string): Promise<Issue> {
+    const rows = await this.db.query(
+      `INSERT INTO issues (slug, name, description, registered_by) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING RETURNING slug`,
+      [i.slug, i.name, i.description ?? null, by],
+    );
+    this.cache = undefined;
+    if (rows.length === 0) throw new AlreadyRegistered(`issue "${i.slug}" is already registered`);
+    return { slug: i.slug, name: i.name, description: i.description ?? null, builtin: false };
+  }
+
+  /**
+   * The references that do not resolve, as field errors. `earlier` holds what events before
+   * this one in the same batch define, so a batch may create a proposal and respond to it.
+   */
+  async unresolved(refs: Reference[], earlier: { events: Set<string>; proposals: Set<string>; agreements: Set<string> }): Promise<FieldError[]> {
+    let reg = await this.load();
+    if (refs.some((r) => (r.kind === 'actor' && !reg.actors.has(r.id)) || (r.kind === 'issue' && !reg.issues.has(r.id)))) {
+      reg = await this.load(true); // registered by another server since we last looked
+    }
+    const ids = (kind: Reference['kind']) => refs.filter((r) => r.kind === kind && !earlierHas(earlier, r)).map((r) => r.id);
+    const [proposals, agreements, events] = await Promise.all([
+      this.store.existingValues('ProposalMade', 'proposalId', ids('proposal')),
+      this.store.existingValues('AgreementReached', 'agreementId', ids('agreement')),
+      this.store.getByIds(ids('event').filter(isUuid)).then((found) => new Set(found.map((e) => e.id))),
+    ]);
+    const errors: FieldError[] = [];
+    for (const r of refs) {
+      const ok =
+        r.kind === 'actor' ? reg.actors.has(r.id)
+        : r.kind === 'issue' ? reg.issues.has(r.id)
+        : earlierHas(earlier, r) || (r.kind === 'proposal' ? proposals : r.kind === 'agreement' ? agreements : events).has(r.id);
+      if (!ok) errors.push({ path: formatPath(r.path), message: r.kind === 'actor' || r.kind === 'issue' ? `unknown ${r.kind} "${r.id}"` : `no ${r.kind} "${r.id}" exists` });
+    }
+    return errors;
+  }
+
+  private async load(fresh = false): Promise<{ actors: Map<string, Actor>; issues: Map<string, Issue> }> {
+    if (this.cache && !fresh) return this.cache;
+    const [actors, issues] = await Promise.all([
+      this.db.query(`SELECT slug, name, role, builtin FROM actors ORDER BY builtin DESC, registered_at, slug`),
+      this.db.query(`SELECT slug, name, description, builtin FROM issues ORDER BY builtin DESC, registered_at, slug`),
+    ]);
+    this.cache = {
+      actors: new Map((actors as Actor[]).map((a) => [a.slug, a])),
+      issues: new Map((issues as Issue[]).map((i) => [i.slug, i])),
+    };
+    return this.cache;
+  }
+}
+
+function earlierHas(earlier: { events: Set<string>; proposals: Set<string>; agreements: Set<string> }, r: Reference): boolean {
+  if (r.kind === 'event') return earlier.events.has(r.id);
+  if (r.kind === 'proposal') return earlier.proposals.has(r.id);
+  if (r.kind === 'agreement') return earlier.agreements.has(r.id);
+  return false;
+}
+
+function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}

@@ -1,0 +1,83 @@
+// Builds a running Standpoint: database (embedded or DATABASE_URL), migrations, keys, the Nest
+// app on Fastify. main.ts and the tests both start the server through here.
+import 'reflect-metadata';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppModule } from './app.module.js';
+import { loadApiKeys } from './auth/api-keys.js';
+import type { Config } from './config/config.js';
+import { createDataSource, startDatabaseServer } from './database/database.js';
+import { setUpOpenApi } from './http/openapi.js';
+import { problemBody } from './http/problem.filter.js';
+
+export interface RunningServer {
+  app: NestFastifyApplication;
+  url: string;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+const LEVELS: Record<Config['LOG_LEVEL'], LogLevel[]> = {
+  silent: [],
+  error: ['error', 'fatal'],
+  warn: ['error', 'fatal', 'warn'],
+  log: ['error', 'fatal', 'warn', 'log'],
+  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export async function startServer(config: Config, announceKey = defaultAnnounce): Promise<RunningServer> {
+  const logger = new Logger('standpoint');
+  Logger.overrideLogger(LEVELS[config.LOG_LEVEL]);
+  const database = await startDatabaseServer(config.DATABASE_URL, config.DATA_DIR, (line) => logger.debug(line.trimEnd()));
+  if (database.embedded) logger.log(`embedded PostgreSQL running under ${config.DATA_DIR}`);
+  const dataSource = createDataSource(database.url);
+  try {
+    await dataSource.initialize();
+    const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
+    const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT, onProtoPoisoning: 'error', onConstructorPoisoning: 'error', return503OnClosing: true });
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, databaseUrl: database.url, apiKeys }), adapter, {
+      logger: LEVELS[config.LOG_LEVEL],
+    });
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.removeContentTypeParser(['text/plain']);
+    // Errors raised before a route runs (bad JSON, body limit, media type) answer as problem+json too.
+    fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      const detail = status === 500 ? 'An unexpected error occurred; it has been logged.' : error.message;
+      if (status === 500) logger.error(error.stack ?? error.message);
+      reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(problemBody(status, status === 500 ? 'Internal server error' : 'Bad request', detail, request.url.split('?')[0]));
+    });
+    if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()), methods: ['GET', 'POST'] });
+    setUpOpenApi(app);
+    await app.listen({ port: config.PORT, host: config.HOST });
+    const address = fastify.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      databaseUrl: database.url,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await dataSource.destroy().catch(() => {});
+          await database.stop();
+        })()),
+    };
+  } catch (error) {
+    await dataSource.destroy().catch(() => {});
+    await database.stop();
+    throw error;
+  }
+}
+
+function defaultAnnounce(secret: string, file: string): void {
+  // Printed once, on the first start only; the data folder keeps nothing but its hash.
+  process.stdout.write(
+    `\n  No API_KEYS configured: generated an admin key (shown this once; its hash is in ${file}):\n\n    ${secret}\n\n` +
+      `  Write with:  curl -H "Authorization: Bearer ${secret}" ...\n  Lost it? Delete that file and restart to get a new one.\n\n`,
+  );
+}
