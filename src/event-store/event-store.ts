@@ -91,11 +91,12 @@ export class EventStore {
    */
   async append(events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
     if (events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) throw new RangeError(`append takes 1..${MAX_EVENTS_PER_APPEND} events`);
-    if (events.length === 1) return this.appendWith(this.db.manager, events, expectedVersion);
-    return this.db.transaction((manager) => this.appendWith(manager, events, expectedVersion));
+    if (events.length === 1) return this.appendWithin(this.db.manager, events, expectedVersion);
+    return this.db.transaction((manager) => this.appendWithin(manager, events, expectedVersion));
   }
 
-  private async appendWith(m: EntityManager, events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
+  /** Appends inside the caller's transaction (one append per transaction: positions come from its id). */
+  async appendWithin(m: EntityManager, events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
     let rows: Row[];
     try {
       rows = await m.query(APPEND_SQL, [JSON.stringify(events.map(toJson)), expectedVersion ?? null]);
@@ -159,7 +160,7 @@ export class EventStore {
   async findReferencing(types: string[], field: string, ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
     if (ids.length === 0) return [];
     const rows: Row[] = await m.query(
-      `SELECT ${COLUMNS} FROM events WHERE type = ANY($1) AND data->>$2 = ANY($3) AND ${FENCE} ORDER BY position`,
+      `SELECT ${COLUMNS} FROM events WHERE type = ANY($1) AND data->>$2 = ANY($3) ORDER BY position`,
       [types, field, ids],
     );
     return rows.map(fromRow);

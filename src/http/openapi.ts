@@ -18,12 +18,12 @@ export function setUpOpenApi(app: INestApplication): void {
     .build();
   const document = SwaggerModule.createDocument(app, config);
   const generated = z.toJSONSchema(envelopeSchema, { io: 'input', target: 'openapi-3.0', unrepresentable: 'any' });
-  const json = JSON.parse(JSON.stringify(generated).replaceAll('#/$defs/', '#/components/schemas/')) as Record<string, unknown>;
-  const { $defs, ...envelope } = json as { $defs?: Record<string, object> };
+  const json = JSON.parse(JSON.stringify(generated).replaceAll('#/definitions/', '#/components/schemas/')) as Record<string, unknown>;
+  const { definitions, ...envelope } = json as { definitions?: Record<string, object> };
   document.components ??= {};
   document.components.schemas = {
     ...document.components.schemas,
-    ...($defs as Record<string, object>),
+    ...definitions,
     EventEnvelope: {
       ...envelope,
       description: `One development. \`type\` is one of: ${EVENT_DEFINITIONS.map((d) => d.type).join(', ')}.`,

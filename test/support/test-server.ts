@@ -1,0 +1,125 @@
+// A fresh database per test file on the run's PostgreSQL, and the real server on top of it.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../../src/config/config.js';
+import { ensureDatabase } from '../../src/database/database.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export const EDITOR_KEY = 'editor-secret-0123456789';
+export const ADMIN_KEY = 'admin-secret-0123456789';
+
+export async function testServerUrl(): Promise<string> {
+  if (process.env.STANDPOINT_TEST_SERVER) return process.env.STANDPOINT_TEST_SERVER;
+  return JSON.parse(await readFile(path.resolve('.data/test-server.json'), 'utf8')).url;
+}
+
+/** Creates an empty database for one test file and returns its URL. */
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const server = await testServerUrl();
+  const name = `standpoint_test_${randomBytes(6).toString('hex')}`;
+  await ensureDatabase(server, name);
+  const u = new URL(server);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: server });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export class TestApp {
+  private constructor(
+    readonly server: RunningServer,
+    readonly databaseUrl: string,
+    private readonly cleanup: () => Promise<void>,
+    readonly pool: pg.Pool,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<TestApp> {
+    const db = await freshDatabase();
+    const dataDir = path.resolve(`.data/test-app-${randomBytes(4).toString('hex')}`);
+    await mkdir(dataDir, { recursive: true });
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      DATA_DIR: dataDir,
+      API_KEYS: `editor:editor:${EDITOR_KEY},admin:admin:${ADMIN_KEY}`,
+      LOG_LEVEL: 'silent',
+      ...env,
+    });
+    const server = await startServer(config, () => {});
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    return new TestApp(server, db.url, async () => {
+      await pool.end();
+      await db.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }, pool);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    await this.cleanup();
+  }
+
+  async request<T = any>(method: string, route: string, body?: unknown, options: { key?: string | null; headers?: Record<string, string>; raw?: string } = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.key === undefined ? EDITOR_KEY : options.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    let payload: string | undefined = options.raw;
+    if (body !== undefined && payload === undefined) payload = JSON.stringify(body);
+    if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const response = await fetch(`${this.url}${route}`, { method, headers, body: payload });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+
+  get<T = any>(route: string, key: string | null = null) {
+    return this.request<T>('GET', route, undefined, { key });
+  }
+
+  post<T = any>(route: string, body: unknown, key: string | null = EDITOR_KEY) {
+    return this.request<T>('POST', route, body, { key });
+  }
+
+  /** How many events the log holds, straight from PostgreSQL. */
+  async eventCount(): Promise<number> {
+    const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM events');
+    return rows[0].n;
+  }
+
+  /** Waits until the read models reflect everything appended so far. */
+  async settled(timeoutMs = 15_000): Promise<void> {
+    const { rows } = await this.pool.query('SELECT coalesce(max(position), 0)::bigint AS head FROM events');
+    const head = Number(rows[0].head);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows: states } = await this.pool.query('SELECT coalesce(min(active_checkpoint), 0)::bigint AS p, count(*)::int AS n FROM projection_state');
+      if (states[0].n > 0 && Number(states[0].p) >= head) return;
+      if (Date.now() > deadline) throw new Error(`projections stuck at ${states[0].p}, head ${head}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
