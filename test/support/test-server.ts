@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/config.js';
 import { ensureDatabase } from '../../src/database/database.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -44,8 +45,12 @@ export class TestApp {
     readonly server: RunningServer,
     readonly databaseUrl: string,
     private readonly cleanup: () => Promise<void>,
-    readonly pool: pg.Pool,
   ) {}
+
+  /** The server's own connection pool, for looking at the database directly. */
+  get db(): DataSource {
+    return this.server.app.get(DataSource);
+  }
 
   static async start(env: Record<string, string> = {}): Promise<TestApp> {
     const db = await freshDatabase();
@@ -61,12 +66,10 @@ export class TestApp {
       ...env,
     });
     const server = await startServer(config, () => {});
-    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
     return new TestApp(server, db.url, async () => {
-      await pool.end();
       await db.drop();
       await rm(dataDir, { recursive: true, force: true });
-    }, pool);
+    });
   }
 
   get url(): string {
@@ -106,18 +109,17 @@ export class TestApp {
 
   /** How many events the log holds, straight from PostgreSQL. */
   async eventCount(): Promise<number> {
-    const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM events');
-    return rows[0].n;
+    const [row] = await this.db.query('SELECT count(*)::int AS n FROM events');
+    return row.n;
   }
 
   /** Waits until the read models reflect everything appended so far. */
   async settled(timeoutMs = 15_000): Promise<void> {
-    const { rows } = await this.pool.query('SELECT coalesce(max(position), 0)::bigint AS head FROM events');
-    const head = Number(rows[0].head);
+    const [{ head }] = await this.db.query('SELECT coalesce(max(position), 0)::bigint AS head FROM events');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { rows: states } = await this.pool.query('SELECT coalesce(min(active_checkpoint), 0)::bigint AS p, count(*)::int AS n FROM projection_state');
-      if (states[0].n > 0 && Number(states[0].p) >= head) return;
+      const states = await this.db.query('SELECT coalesce(min(active_checkpoint), 0)::bigint AS p, count(*)::int AS n FROM projection_state');
+      if (states[0].n > 0 && Number(states[0].p) >= Number(head)) return;
       if (Date.now() > deadline) throw new Error(`projections stuck at ${states[0].p}, head ${head}`);
       await new Promise((r) => setTimeout(r, 20));
     }
