@@ -1,6 +1,8 @@
 // What every projection is: a pure fold over keyed documents. `evolve` reads the documents it
 // needs and returns only the ones the event changed, so the same function drives the live
-// projector, a rebuild and a unit test (`replay`) with no framework and no database.
+// projector, a rebuild and a unit test (`replay`) with no framework and no database. Documents
+// are small (one per event and actor, per proposal, ...), so applying an event costs the same
+// however long the history is.
 import type { NewsEvent } from '../catalogue/news-event.js';
 
 export interface DocReader<D> {
@@ -11,6 +13,8 @@ export interface Projection<D> {
   name: string;
   /** Bump when the fold changes: the server then rebuilds this projection at start-up. */
   version: number;
+  /** The keys `evolve` may read for this event: the projector loads them beforehand. */
+  reads(event: NewsEvent): string[];
   evolve(docs: DocReader<D>, event: NewsEvent): Record<string, D>;
   /** Optional ordering key stored beside the document (e.g. the timeline's occurrence order). */
   sortKey?(key: string, doc: D): string | null;

@@ -4,12 +4,12 @@ import { DataSource } from 'typeorm';
 import { NotFound } from '../http/problems.js';
 import { RegistryService, type Actor } from '../registry/registry.service.js';
 import type { View } from './evidence.js';
-import { actorKey, type ActorDoc } from './positions/positions.fold.js';
+import { actorOfKey, type ActorEntry } from './positions/positions.fold.js';
 import { viewActor, type ActorPosition } from './positions/positions.view.js';
+import { DocStore } from './projector/doc-store.js';
 import type { ProposalDoc } from './proposals/proposals.fold.js';
 import { viewProposal, type ProposalView } from './proposals/proposals.view.js';
-import { DocStore } from './projector/doc-store.js';
-import { STATUS_KEY, viewStatus, type StatusDoc, type StatusView } from './status/status.fold.js';
+import { viewStatus, type StatusDoc, type StatusView } from './status/status.fold.js';
 import type { TimelineDoc } from './timeline/timeline.fold.js';
 import { viewTimelineEntry, type TimelineEntry, type TimelineFilter } from './timeline/timeline.view.js';
 
@@ -31,12 +31,17 @@ export class ReadModels {
 
   async positions(view: View, only?: Actor): Promise<ActorPosition[]> {
     const actors = only ? [only] : await this.registry.actors();
-    const docs = await this.docs.activeDocs<ActorDoc>('positions', actors.map((a) => actorKey(a.slug)));
-    const proposalIds = new Set([...docs.values()].flatMap((d) => d.proposals.map((p) => p.proposalId)));
+    const rows = await this.docs.activeInView<ActorEntry>('positions', view, only ? { prefix: `${only.slug}/` } : { excludePrefix: '~' });
+    const byActor = new Map<string, ActorEntry[]>();
+    for (const r of rows) {
+      const actor = actorOfKey(r.key);
+      (byActor.get(actor) ?? byActor.set(actor, []).get(actor)!).push(r.doc);
+    }
+    const proposalIds = new Set(rows.flatMap((r) => (r.doc.proposals ?? []).map((p) => p.proposalId)));
     const proposals = await this.docs.activeDocs<ProposalDoc>('proposals', [...proposalIds]);
     const status = (id: string) => viewProposal(proposals.get(id), view)?.status ?? null;
     const roles = new Map((await this.registry.actors()).map((a) => [a.slug, a.role as string]));
-    return actors.map((a) => viewActor(a, docs.get(actorKey(a.slug)), view, roles, status));
+    return actors.map((a) => viewActor(a, byActor.get(a.slug) ?? [], view, roles, status));
   }
 
   async position(slug: string, view: View): Promise<ActorPosition> {
@@ -46,7 +51,7 @@ export class ReadModels {
   }
 
   async proposals(view: View): Promise<ProposalView[]> {
-    const rows = await this.docs.activeDocsByPrefix<ProposalDoc>('proposals');
+    const rows = await this.docs.activeInView<ProposalDoc>('proposals', { asOf: Infinity, knownAt: Infinity });
     return rows
       .map((r) => viewProposal(r.doc, view))
       .filter((p): p is ProposalView => p !== null)
@@ -61,12 +66,18 @@ export class ReadModels {
   }
 
   async timeline(view: View, filter: TimelineFilter): Promise<TimelineEntry[]> {
-    const rows = await this.docs.activeDocsByPrefix<TimelineDoc>('timeline');
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.actor) conditions.push(`d.doc->'actors' ? $${params.push(filter.actor)}`);
+    if (filter.issue) conditions.push(`d.doc->'issues' ? $${params.push(filter.issue)}`);
+    if (filter.from !== undefined) conditions.push(`d.occurred >= $${params.push(Math.floor(filter.from))}`);
+    if (filter.to !== undefined) conditions.push(`d.occurred <= $${params.push(Math.floor(filter.to))}`);
+    const rows = await this.docs.activeInView<TimelineDoc>('timeline', view, conditions.length ? { extraWhere: conditions.join(' AND '), extraParams: params } : {});
     return rows.map((r) => viewTimelineEntry(r.doc, view, filter)).filter((e): e is TimelineEntry => e !== null);
   }
 
   async status(view: View): Promise<StatusView> {
-    const doc = (await this.docs.activeDocs<StatusDoc>('status', [STATUS_KEY])).get(STATUS_KEY);
-    return viewStatus(doc, view);
+    const rows = await this.docs.activeInView<StatusDoc>('status', view);
+    return viewStatus(rows.map((r) => r.doc), view);
   }
 }

@@ -4,6 +4,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Read models as keyed JSON documents, one generic table for every projection. The projector
  * writes `generation` up to `checkpoint`; readers read `active_generation`. They are the same
  * except during a rebuild, which fills a fresh generation and then switches readers over.
+ * `occurred`/`reported` copy the clocks of the event a document came from (epoch ms), so a
+ * reader can leave out in SQL what cannot be in its (asOf, knownAt) view. Keys are compared
+ * bytewise so that a prefix (`hamas/`) is an index range.
  */
 export class Projections1764000000002 implements MigrationInterface {
   name = 'Projections1764000000002';
@@ -23,8 +26,10 @@ export class Projections1764000000002 implements MigrationInterface {
       CREATE TABLE projection_docs (
         projection text NOT NULL,
         generation integer NOT NULL,
-        key text NOT NULL,
-        sort_key text,
+        key text COLLATE "C" NOT NULL,
+        sort_key text COLLATE "C",
+        occurred bigint,
+        reported bigint,
         doc jsonb NOT NULL,
         PRIMARY KEY (projection, generation, key)
       )`);

@@ -1,14 +1,13 @@
 // Positions (owns: where each actor stands on each issue, its proposals, meetings and pressure).
-// One document per actor holding every claim ever made about it, each with its evidence; the
-// stance for any (asOf, knownAt) is cut from those claims by positions.view.ts.
+// One small document per (actor, event) — `hamas/<event id>` — holding what that event says of
+// the actor, with its evidence; positions.view.ts cuts any (asOf, knownAt) view from them.
 import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
 import { issuesTouchedBy, type Stance, type Terms } from '../../catalogue/primitives.js';
 import { evidenceOf, evidenceUpdate, mapEvidence, underlyingTarget, type Evidence } from '../evidence.js';
 import type { DocReader, Projection } from '../projection.js';
 
 export interface Claim {
-  ev: Evidence;
-  occurredAt: string;
+  issue: string;
   stance: Stance;
   summary: string;
   terms?: Terms;
@@ -17,59 +16,32 @@ export interface Claim {
   on?: string[];
 }
 
-export interface ProposalLink {
-  ev: Evidence;
-  proposalId: string;
-  role: 'proposer' | 'responder' | 'mediator' | 'addressee';
-}
+export type ProposalRole = 'proposer' | 'responder' | 'mediator' | 'addressee';
 
-export interface MeetingEntry {
+/** What one event says about one actor. */
+export interface ActorEntry {
   ev: Evidence;
   occurredAt: string;
-  meetingId?: string;
-  with: string[];
-  host?: string;
-  location: { city?: string; country: string };
-  tone?: string;
-  summary: string;
+  claims?: Claim[];
+  proposals?: { proposalId: string; role: ProposalRole }[];
+  meeting?: { meetingId?: string; with: string[]; host?: string; location: { city?: string; country: string }; tone?: string; summary: string };
+  applied?: { on: string[]; issue: string; demand: string };
+  received?: { by: string; issue: string; demand: string };
 }
 
-export interface PressureEntry {
-  ev: Evidence;
-  occurredAt: string;
-  by: string;
-  on: string[];
-  issue: string;
-  demand: string;
-}
-
-export interface ActorDoc {
-  actor: string;
-  claims: Record<string, Claim[]>;
-  proposals: ProposalLink[];
-  meetings: MeetingEntry[];
-  applied: PressureEntry[];
-  received: PressureEntry[];
-  /** Every event that concerned this actor: its lastEventAt and position. */
-  touches: { ev: Evidence; occurredAt: string }[];
-}
-
-/** What positions needs to remember of a proposal to fold its responses. */
+/** What positions remembers of a proposal to fold responses to it. */
 export interface ProposalIssues {
   issues: string[];
   terms: Terms;
 }
 
-export type PositionsDoc = ActorDoc | ProposalIssues;
+export type PositionsDoc = ActorEntry | ProposalIssues;
 
-export const actorKey = (actor: string) => `actor:${actor}`;
-export const proposalKey = (proposalId: string) => `proposal:${proposalId}`;
+export const entryKey = (actor: string, eventId: string) => `${actor}/${eventId}`;
+export const proposalKey = (proposalId: string) => `~proposal/${proposalId}`;
+export const actorOfKey = (key: string) => key.slice(0, key.indexOf('/'));
 
-export function emptyActor(actor: string): ActorDoc {
-  return { actor, claims: {}, proposals: [], meetings: [], applied: [], received: [], touches: [] };
-}
-
-/** The actors an event concerns (used to find the documents a correction must touch). */
+/** The actors an event concerns: each gets an entry. */
 export function actorsOf(event: DomainEvent): string[] {
   switch (event.type) {
     case 'StatementIssued':
@@ -98,105 +70,62 @@ function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
 }
 
-type Changes = Record<string, PositionsDoc>;
-
-class Draft {
-  readonly changes: Changes = {};
-  constructor(private readonly docs: DocReader<PositionsDoc>) {}
-
-  actor(slug: string): ActorDoc {
-    const key = actorKey(slug);
-    return (this.changes[key] ?? this.docs.get(key) ?? emptyActor(slug)) as ActorDoc;
-  }
-
-  update(slug: string, fn: (doc: ActorDoc) => ActorDoc): void {
-    this.changes[actorKey(slug)] = fn(this.actor(slug));
-  }
-
-  claim(slug: string, issue: string, claim: Claim): void {
-    this.update(slug, (doc) => ({ ...doc, claims: { ...doc.claims, [issue]: [...(doc.claims[issue] ?? []), claim] } }));
-  }
-
-  link(slug: string, link: ProposalLink): void {
-    this.update(slug, (doc) => ({ ...doc, proposals: [...doc.proposals, link] }));
-  }
+function readsOf(event: NewsEvent): string[] {
+  const target = underlyingTarget(event);
+  if (target) return target.type === 'SourceAdded' || target.type === 'ReportRetracted' ? [] : actorsOf(target).map((a) => entryKey(a, target.id));
+  if (event.type === 'ProposalMade' || event.type === 'ProposalResponded') return [proposalKey(event.data.proposalId)];
+  return [];
 }
 
-export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent): Changes {
-  const draft = new Draft(docs);
-  const correction = evidenceUpdate(event);
-  if (correction) {
-    const target = underlyingTarget(event)!;
-    if (target.type === 'SourceAdded' || target.type === 'ReportRetracted') return {};
-    for (const slug of actorsOf(target)) {
-      const doc = draft.actor(slug);
-      const next = mapEvidence(doc, correction.targetId, correction.update);
-      if (next !== doc) draft.changes[actorKey(slug)] = next;
-    }
-    return draft.changes;
-  }
-
-  const e = event as DomainEvent;
+/** The entries a development creates, one per actor it concerns. */
+function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Record<string, PositionsDoc> {
   const ev = evidenceOf(e);
-  const at = e.occurredAt;
-  for (const slug of actorsOf(e)) draft.update(slug, (doc) => ({ ...doc, touches: [...doc.touches, { ev, occurredAt: at }] }));
+  const entries = new Map<string, ActorEntry>(actorsOf(e).map((a) => [a, { ev, occurredAt: e.occurredAt }]));
+  const entry = (actor: string) => entries.get(actor)!;
+  const extra: Record<string, PositionsDoc> = {};
 
   switch (e.type) {
     case 'StatementIssued':
-      for (const s of e.data.stances) {
-        draft.claim(e.data.actor, s.issue, { ev, occurredAt: at, stance: s.stance, summary: e.data.summary, terms: s.terms, conditions: s.conditions });
-      }
+      entry(e.data.actor).claims = e.data.stances.map((s) => ({ issue: s.issue, stance: s.stance, summary: e.data.summary, terms: s.terms, conditions: s.conditions }));
       break;
     case 'ProposalMade': {
       const d = e.data;
       const known = docs.get(proposalKey(d.proposalId)) as ProposalIssues | undefined;
-      const issues = issuesTouchedBy(d.terms);
-      draft.changes[proposalKey(d.proposalId)] = { issues: unique([...(known?.issues ?? []), ...issues]), terms: d.terms };
-      for (const issue of issues) draft.claim(d.proposer, issue, { ev, occurredAt: at, stance: 'supports', summary: d.summary, terms: d.terms });
-      draft.link(d.proposer, { ev, proposalId: d.proposalId, role: 'proposer' });
-      for (const m of d.mediators ?? []) if (m !== d.proposer) draft.link(m, { ev, proposalId: d.proposalId, role: 'mediator' });
-      for (const a of d.addressedTo ?? []) if (a !== d.proposer) draft.link(a, { ev, proposalId: d.proposalId, role: 'addressee' });
+      extra[proposalKey(d.proposalId)] = { issues: unique([...(known?.issues ?? []), ...issuesTouchedBy(d.terms)]), terms: d.terms };
+      entry(d.proposer).claims = issuesTouchedBy(d.terms).map((issue) => ({ issue, stance: 'supports', summary: d.summary, terms: d.terms }));
+      const roles: [string, ProposalRole][] = [[d.proposer, 'proposer'], ...(d.mediators ?? []).map((m): [string, ProposalRole] => [m, 'mediator']), ...(d.addressedTo ?? []).map((a): [string, ProposalRole] => [a, 'addressee'])];
+      for (const [actor, role] of roles) {
+        const en = entry(actor);
+        if (!en.proposals?.length) en.proposals = [{ proposalId: d.proposalId, role }];
+      }
       break;
     }
     case 'ProposalResponded': {
       const d = e.data;
-      const proposal = (draft.changes[proposalKey(d.proposalId)] ?? docs.get(proposalKey(d.proposalId))) as ProposalIssues | undefined;
+      const proposal = docs.get(proposalKey(d.proposalId)) as ProposalIssues | undefined;
       const stance: Stance | undefined = d.response === 'accepted' ? 'supports' : d.response === 'rejected' ? 'opposes' : undefined;
-      if (stance && proposal) {
-        for (const issue of proposal.issues) draft.claim(d.responder, issue, { ev, occurredAt: at, stance, summary: d.summary, terms: proposal.terms });
-      }
-      draft.link(d.responder, { ev, proposalId: d.proposalId, role: 'responder' });
+      if (stance && proposal) entry(d.responder).claims = proposal.issues.map((issue) => ({ issue, stance, summary: d.summary, terms: proposal.terms }));
+      entry(d.responder).proposals = [{ proposalId: d.proposalId, role: 'responder' }];
       break;
     }
     case 'MeetingHeld': {
       const d = e.data;
-      const everyone = unique([...d.participants.map((p) => p.actor), ...(d.host ? [d.host] : [])]);
-      for (const slug of everyone) {
-        draft.update(slug, (doc) => ({
-          ...doc,
-          meetings: [
-            ...doc.meetings,
-            { ev, occurredAt: at, meetingId: d.meetingId, with: everyone.filter((o) => o !== slug), host: d.host, location: d.location, tone: d.tone, summary: d.summary },
-          ],
-        }));
+      const everyone = actorsOf(e);
+      for (const actor of everyone) {
+        entry(actor).meeting = { meetingId: d.meetingId, with: everyone.filter((o) => o !== actor), host: d.host, location: d.location, tone: d.tone, summary: d.summary };
       }
       break;
     }
     case 'PressureApplied': {
       const d = e.data;
-      const entry: PressureEntry = { ev, occurredAt: at, by: d.by, on: d.on, issue: d.issue, demand: d.demand };
-      draft.claim(d.by, d.issue, { ev, occurredAt: at, stance: 'demands', summary: d.summary, conditions: [d.demand], on: d.on });
-      draft.update(d.by, (doc) => ({ ...doc, applied: [...doc.applied, entry] }));
-      for (const target of d.on) draft.update(target, (doc) => ({ ...doc, received: [...doc.received, entry] }));
+      entry(d.by).claims = [{ issue: d.issue, stance: 'demands', summary: d.summary, conditions: [d.demand], on: d.on }];
+      entry(d.by).applied = { on: d.on, issue: d.issue, demand: d.demand };
+      for (const target of d.on) if (target !== d.by) entry(target).received = { by: d.by, issue: d.issue, demand: d.demand };
       break;
     }
-    case 'AgreementReached': {
-      const d = e.data;
-      for (const party of d.parties) {
-        for (const issue of issuesTouchedBy(d.terms)) draft.claim(party, issue, { ev, occurredAt: at, stance: 'supports', summary: d.summary, terms: d.terms });
-      }
+    case 'AgreementReached':
+      for (const party of e.data.parties) entry(party).claims = issuesTouchedBy(e.data.terms).map((issue) => ({ issue, stance: 'supports', summary: e.data.summary, terms: e.data.terms }));
       break;
-    }
     case 'CeasefireStarted':
     case 'CeasefireEnded':
     case 'DetaineesReleased':
@@ -204,11 +133,28 @@ export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent)
     default:
       assertNever(e);
   }
-  return draft.changes;
+  return { ...extra, ...Object.fromEntries([...entries].map(([actor, en]) => [entryKey(actor, e.id), stripUndefined(en)])) };
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return JSON.parse(JSON.stringify(value));
+}
+
+export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent): Record<string, PositionsDoc> {
+  const correction = evidenceUpdate(event);
+  if (!correction) return entriesOf(event as DomainEvent, docs);
+  const changes: Record<string, PositionsDoc> = {};
+  for (const key of readsOf(event)) {
+    const doc = docs.get(key);
+    const next = doc && mapEvidence(doc, correction.targetId, correction.update);
+    if (next && next !== doc) changes[key] = next;
+  }
+  return changes;
 }
 
 export const positionsProjection: Projection<PositionsDoc> = {
   name: 'positions',
-  version: 1,
+  version: 2,
+  reads: readsOf,
   evolve: evolvePositions,
 };

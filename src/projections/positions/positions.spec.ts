@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { newsEvents } from '../../../test/support/history.js';
 import { NOW, type View } from '../evidence.js';
 import { replay } from '../projection.js';
-import { actorKey, positionsProjection, type ActorDoc } from './positions.fold.js';
+import { positionsProjection, type ActorEntry } from './positions.fold.js';
 import { viewActor } from './positions.view.js';
 
 const founding = JSON.parse(readFileSync(new URL('../../../test/fixtures/founding-week.json', import.meta.url), 'utf8')).events as any[];
@@ -13,7 +13,8 @@ const day = (d: string) => Date.parse(`${d}T23:59:59.999Z`);
 function positionOf(events: unknown[], actor: string, view: View = NOW) {
   const docs = replay(positionsProjection, newsEvents(events));
   const info = { slug: actor, name: actor, role: (roles.get(actor) ?? 'party') as 'party' | 'mediator' };
-  return viewActor(info, docs.get(actorKey(actor)) as ActorDoc | undefined, view, roles, () => 'tabled');
+  const entries = [...docs].filter(([key]) => key.startsWith(`${actor}/`)).map(([, doc]) => doc as ActorEntry);
+  return viewActor(info, entries, view, roles, () => 'tabled');
 }
 
 const say = (id: string, actor: string, issue: string, stance: string, occurredAt: string, reportedAt: string, attribution = 'named', outlet = 'Reuters') => ({

@@ -1,8 +1,8 @@
-// Cuts an actor's position for one (asOf, knownAt) out of its document (see positions.fold.ts).
+// Cuts an actor's position for one (asOf, knownAt) out of its entries (see positions.fold.ts).
 import { strongest, type Confidence } from '../../catalogue/confidence.js';
 import type { Stance, Terms } from '../../catalogue/primitives.js';
-import { byOccurrence, confidenceIn, counts, type View } from '../evidence.js';
-import type { ActorDoc, Claim } from './positions.fold.js';
+import { byOccurrence, confidenceIn, counts, type Evidence, type View } from '../evidence.js';
+import type { ActorEntry, Claim } from './positions.fold.js';
 
 export interface StanceCell {
   stance: Stance;
@@ -47,7 +47,13 @@ export interface ActorPosition {
   position: number;
 }
 
-export function stanceCell(claims: readonly Claim[], view: View): StanceCell | undefined {
+export interface DatedClaim extends Claim {
+  ev: Evidence;
+  occurredAt: string;
+}
+
+/** The stance of one cell from its claims that count in the view, latest occurrence first. */
+export function stanceCell(claims: readonly DatedClaim[], view: View): StanceCell | undefined {
   const live = claims.filter((c) => counts(c.ev, view)).sort(byOccurrence);
   const current = live.at(-1);
   if (!current) return undefined;
@@ -73,22 +79,21 @@ export function stanceCell(claims: readonly Claim[], view: View): StanceCell | u
  */
 export function viewActor(
   info: ActorInfo,
-  doc: ActorDoc | undefined,
+  entries: readonly ActorEntry[],
   view: View,
   roles: ReadonlyMap<string, string>,
   proposalStatus: (proposalId: string) => string | null,
 ): ActorPosition {
-  const d = doc ?? { actor: info.slug, claims: {}, proposals: [], meetings: [], applied: [], received: [], touches: [] };
+  const live = entries.filter((e) => counts(e.ev, view)).sort(byOccurrence);
+
+  const cells = new Map<string, DatedClaim[]>();
+  for (const e of live) for (const c of e.claims ?? []) cells.set(c.issue, [...(cells.get(c.issue) ?? []), { ...c, ev: e.ev, occurredAt: e.occurredAt }]);
   const stances: Record<string, StanceCell> = {};
-  for (const issue of Object.keys(d.claims).sort()) {
-    const cell = stanceCell(d.claims[issue], view);
-    if (cell) stances[issue] = cell;
-  }
+  for (const issue of [...cells.keys()].sort()) stances[issue] = stanceCell(cells.get(issue)!, view)!;
 
   const seen = new Set<string>();
-  const proposals = d.proposals
-    .filter((p) => counts(p.ev, view))
-    .sort(byOccurrence)
+  const proposals = live
+    .flatMap((e) => e.proposals ?? [])
     .filter((p) => {
       const key = `${p.proposalId}\u0000${p.role}`;
       return !seen.has(key) && seen.add(key);
@@ -96,30 +101,24 @@ export function viewActor(
     .map((p) => ({ proposalId: p.proposalId, role: p.role, status: proposalStatus(p.proposalId) }))
     .filter((p) => p.status !== null);
 
-  const meetings = d.meetings
-    .filter((m) => counts(m.ev, view))
-    .sort(byOccurrence)
-    .map((m) => {
-      const everyone = [info.slug, ...m.with];
-      const mediators = everyone.filter((a) => a === m.host || roles.get(a) === 'mediator');
-      return {
-        eventId: m.ev.id,
-        ...(m.meetingId ? { meetingId: m.meetingId } : {}),
-        occurredAt: m.occurredAt,
-        with: m.with,
-        ...(m.host ? { host: m.host } : {}),
-        mediators: [...new Set(mediators)],
-        location: m.location,
-        ...(m.tone ? { tone: m.tone } : {}),
-        summary: m.summary,
-      };
-    });
+  const meetings = live.flatMap((e) => {
+    if (!e.meeting) return [];
+    const m = e.meeting;
+    const everyone = [info.slug, ...m.with];
+    return [{
+      eventId: e.ev.id,
+      ...(m.meetingId ? { meetingId: m.meetingId } : {}),
+      occurredAt: e.occurredAt,
+      with: m.with,
+      ...(m.host ? { host: m.host } : {}),
+      mediators: everyone.filter((a) => a === m.host || roles.get(a) === 'mediator'),
+      location: m.location,
+      ...(m.tone ? { tone: m.tone } : {}),
+      summary: m.summary,
+    }];
+  });
 
-  const applied = d.applied.filter((p) => counts(p.ev, view)).sort(byOccurrence);
-  const received = d.received.filter((p) => counts(p.ev, view)).sort(byOccurrence);
-  const touches = d.touches.filter((t) => counts(t.ev, view)).sort(byOccurrence);
-  const last = touches.at(-1);
-
+  const last = live.at(-1);
   return {
     actor: info.slug,
     name: info.name,
@@ -128,10 +127,10 @@ export function viewActor(
     proposals,
     meetings,
     pressure: {
-      applied: applied.map((p) => ({ eventId: p.ev.id, occurredAt: p.occurredAt, on: p.on, issue: p.issue, demand: p.demand })),
-      received: received.map((p) => ({ eventId: p.ev.id, occurredAt: p.occurredAt, by: p.by, issue: p.issue, demand: p.demand })),
+      applied: live.flatMap((e) => (e.applied ? [{ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.applied }] : [])),
+      received: live.flatMap((e) => (e.received ? [{ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.received }] : [])),
     },
     lastEventAt: last?.occurredAt ?? null,
-    position: touches.reduce((max, t) => Math.max(max, t.ev.stamp.position), 0),
+    position: live.reduce((max, e) => Math.max(max, e.ev.stamp.position), 0),
   };
 }

@@ -1,5 +1,6 @@
 // Where projections keep their documents (the projection_docs and projection_state tables).
 import type { DataSource, EntityManager } from 'typeorm';
+import type { View } from '../evidence.js';
 
 export interface ProjectionState {
   projection: string;
@@ -9,6 +10,17 @@ export interface ProjectionState {
   activeGeneration: number;
   activeCheckpoint: number;
 }
+
+/** Epoch ms as PostgreSQL bigint; "now" (infinity) becomes the largest safe value. */
+const bound = (ms: number) => (Number.isFinite(ms) ? Math.floor(ms) : Number.MAX_SAFE_INTEGER);
+
+function stampOf(doc: unknown): { occurred: number | null; reported: number | null } {
+  const stamp = (doc as { ev?: { stamp?: { occurred: number; reported: number } } })?.ev?.stamp;
+  return { occurred: stamp?.occurred ?? null, reported: stamp?.reported ?? null };
+}
+
+const ACTIVE = `JOIN projection_state s ON s.projection = d.projection AND s.active_generation = d.generation`;
+const IN_VIEW = `(d.occurred IS NULL OR d.occurred <= $2) AND (d.reported IS NULL OR d.reported <= $3)`;
 
 export class DocStore {
   constructor(private readonly db: DataSource) {}
@@ -30,38 +42,50 @@ export class DocStore {
     );
   }
 
-  async loadAll<D>(projection: string, generation: number): Promise<Map<string, D>> {
-    const rows: { key: string; doc: D }[] = await this.db.query(`SELECT key, doc FROM projection_docs WHERE projection = $1 AND generation = $2`, [projection, generation]);
+  /** The projector's own read: documents of the generation it is writing. */
+  async load<D>(projection: string, generation: number, keys: string[]): Promise<Map<string, D>> {
+    if (keys.length === 0) return new Map();
+    const rows: { key: string; doc: D }[] = await this.db.query(`SELECT key, doc FROM projection_docs WHERE projection = $1 AND generation = $2 AND key = ANY($3)`, [projection, generation, keys]);
     return new Map(rows.map((r) => [r.key, r.doc]));
   }
 
   async write(m: EntityManager, projection: string, generation: number, docs: { key: string; sortKey: string | null; doc: unknown }[]): Promise<void> {
     if (docs.length === 0) return;
+    const stamps = docs.map((d) => stampOf(d.doc));
     await m.query(
-      `INSERT INTO projection_docs (projection, generation, key, sort_key, doc)
-       SELECT $1, $2, t.k, t.s, t.d::jsonb FROM unnest($3::text[], $4::text[], $5::text[]) AS t(k, s, d)
-       ON CONFLICT (projection, generation, key) DO UPDATE SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key`,
-      [projection, generation, docs.map((d) => d.key), docs.map((d) => d.sortKey), docs.map((d) => JSON.stringify(d.doc))],
+      `INSERT INTO projection_docs (projection, generation, key, sort_key, occurred, reported, doc)
+       SELECT $1, $2, t.k, t.s, t.o, t.r, t.d::jsonb FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) AS t(k, s, o, r, d)
+       ON CONFLICT (projection, generation, key) DO UPDATE SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported`,
+      [projection, generation, docs.map((d) => d.key), docs.map((d) => d.sortKey), stamps.map((s) => s.occurred), stamps.map((s) => s.reported), docs.map((d) => JSON.stringify(d.doc))],
     );
   }
 
   /** Active documents by key, as readers see them. */
   async activeDocs<D>(projection: string, keys: string[]): Promise<Map<string, D>> {
-    const rows: { key: string; doc: D }[] = await this.db.query(
-      `SELECT d.key, d.doc FROM projection_docs d JOIN projection_state s ON s.projection = d.projection AND s.active_generation = d.generation
-       WHERE d.projection = $1 AND d.key = ANY($2)`,
-      [projection, keys],
-    );
+    const rows: { key: string; doc: D }[] = await this.db.query(`SELECT d.key, d.doc FROM projection_docs d ${ACTIVE} WHERE d.projection = $1 AND d.key = ANY($2)`, [projection, keys]);
     return new Map(rows.map((r) => [r.key, r.doc]));
   }
 
-  /** Active documents whose key starts with `prefix`, in sort-key order. */
-  async activeDocsByPrefix<D>(projection: string, prefix = ''): Promise<{ key: string; doc: D }[]> {
-    return this.db.query(
-      `SELECT d.key, d.doc FROM projection_docs d JOIN projection_state s ON s.projection = d.projection AND s.active_generation = d.generation
-       WHERE d.projection = $1 AND d.key LIKE $2 ORDER BY d.sort_key NULLS LAST, d.key`,
-      [projection, `${prefix.replace(/[\\%_]/g, '\\$&')}%`],
-    );
+  /**
+   * Active documents under a key prefix that can count in the view (what occurred after asOf or
+   * was reported after knownAt is left out in SQL), in sort-key order.
+   */
+  async activeInView<D>(projection: string, view: View, options: { prefix?: string; excludePrefix?: string; extraWhere?: string; extraParams?: unknown[] } = {}): Promise<{ key: string; doc: D }[]> {
+    const params: unknown[] = [projection, bound(view.asOf), bound(view.knownAt)];
+    let where = `d.projection = $1 AND ${IN_VIEW}`;
+    if (options.prefix) {
+      params.push(`${escapeLike(options.prefix)}%`);
+      where += ` AND d.key LIKE $${params.length}`;
+    }
+    if (options.excludePrefix) {
+      params.push(`${escapeLike(options.excludePrefix)}%`);
+      where += ` AND d.key NOT LIKE $${params.length}`;
+    }
+    if (options.extraWhere) {
+      where += ` AND ${options.extraWhere.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + params.length}`)}`;
+      params.push(...(options.extraParams ?? []));
+    }
+    return this.db.query(`SELECT d.key, d.doc FROM projection_docs d ${ACTIVE} WHERE ${where} ORDER BY d.sort_key NULLS LAST, d.key`, params);
   }
 
   /** The log position the readers' documents reflect (the lowest over the given projections). */
@@ -69,4 +93,8 @@ export class DocStore {
     const [row] = await this.db.query(`SELECT coalesce(min(active_checkpoint), 0) AS p FROM projection_state WHERE projection = ANY($1)`, [projections]);
     return Number(row.p);
   }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, '\\$&');
 }

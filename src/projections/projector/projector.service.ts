@@ -20,7 +20,6 @@ const POLL_MS = 1000;
 interface Runner {
   projection: Projection<unknown>;
   state: ProjectionState;
-  docs: Map<string, unknown>;
 }
 
 class LostOwnership extends Error {}
@@ -133,7 +132,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         this.logger.log(`${projection.name}: fold version ${state.version} → ${projection.version}, rebuilding`);
         state = await this.startGeneration(state, projection.version);
       }
-      runners.push({ projection, state, docs: await this.docStore.loadAll(projection.name, state.generation) });
+      runners.push({ projection, state });
     }
     this.runners = runners;
   }
@@ -159,15 +158,27 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const events = page.map((e) => ({ stored: e, news: toNewsEvent(e, (id) => lookup.get(id)) }));
     const last = page[page.length - 1].position;
 
-    const pending = this.runners.map((runner) => {
-      const overlay = new Map<string, unknown>();
-      const reader = { get: (key: string) => (overlay.has(key) ? overlay.get(key) : runner.docs.get(key)) };
-      for (const { stored, news } of events) {
-        if (stored.position <= runner.state.checkpoint) continue;
-        for (const [key, doc] of Object.entries(runner.projection.evolve(reader, news))) overlay.set(key, doc);
-      }
-      return { runner, overlay, checkpoint: Math.max(runner.state.checkpoint, last) };
-    });
+    const pending = await Promise.all(
+      this.runners.map(async (runner) => {
+        const todo = events.filter(({ stored }) => stored.position > runner.state.checkpoint);
+        // Only the documents this page's events read are loaded: memory stays flat as the log grows.
+        const wanted = [...new Set(todo.flatMap(({ news }) => runner.projection.reads(news)))];
+        const loaded = await this.docStore.load<unknown>(runner.projection.name, runner.state.generation, wanted);
+        const readable = new Set(wanted);
+        const overlay = new Map<string, unknown>();
+        const reader = {
+          get: (key: string) => {
+            if (overlay.has(key)) return overlay.get(key);
+            if (!readable.has(key)) throw new Error(`${runner.projection.name} read ${key} without declaring it in reads()`);
+            return loaded.get(key);
+          },
+        };
+        for (const { news } of todo) {
+          for (const [key, doc] of Object.entries(runner.projection.evolve(reader, news))) overlay.set(key, doc);
+        }
+        return { runner, overlay, checkpoint: Math.max(runner.state.checkpoint, last) };
+      }),
+    );
 
     await this.db.transaction(async (m) => {
       for (const { runner, overlay, checkpoint } of pending) {
@@ -185,8 +196,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         if (result.affected !== 1) throw new LostOwnership(`${runner.projection.name} was advanced by another projector`);
       }
     });
-    for (const { runner, overlay, checkpoint } of pending) {
-      for (const [key, doc] of overlay) runner.docs.set(key, doc);
+    for (const { runner, checkpoint } of pending) {
       const active = runner.state.generation === runner.state.activeGeneration;
       runner.state = { ...runner.state, checkpoint, activeCheckpoint: active ? checkpoint : runner.state.activeCheckpoint };
     }

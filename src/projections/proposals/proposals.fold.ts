@@ -87,8 +87,15 @@ export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent):
   }
 }
 
+function readsOf(event: NewsEvent): string[] {
+  const target = underlyingTarget(event);
+  if (target) return target.type === 'SourceAdded' || target.type === 'ReportRetracted' ? [] : proposalsOf(target);
+  return proposalsOf(event as DomainEvent);
+}
+
 export const proposalsProjection: Projection<ProposalDoc> = {
   name: 'proposals',
-  version: 1,
+  version: 2,
+  reads: readsOf,
   evolve: evolveProposals,
 };

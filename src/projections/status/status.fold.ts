@@ -1,38 +1,44 @@
 // Status (owns: whether a ceasefire is in effect and since when, detainees released per actor).
-// A single document of ceasefire changes and releases, cut per (asOf, knownAt) by viewStatus.
+// One entry per ceasefire change or release; viewStatus cuts any (asOf, knownAt) view from them.
 import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
 import { byOccurrence, counts, evidenceOf, evidenceUpdate, mapEvidence, underlyingTarget, type Evidence, type View } from '../evidence.js';
 import type { DocReader, Projection } from '../projection.js';
 
-export interface StatusDoc {
-  ceasefire: { ev: Evidence; occurredAt: string; inEffect: boolean; agreementId?: string; summary: string }[];
-  releases: { ev: Evidence; occurredAt: string; by: string; count: number; categories?: string[] }[];
-}
+export type StatusDoc =
+  | { ev: Evidence; occurredAt: string; kind: 'ceasefire'; inEffect: boolean; agreementId?: string; summary: string }
+  | { ev: Evidence; occurredAt: string; kind: 'release'; by: string; count: number; categories?: string[] };
 
-export const STATUS_KEY = 'status';
-const EMPTY: StatusDoc = { ceasefire: [], releases: [] };
-
-function concernsStatus(e: DomainEvent): boolean {
+function concernsStatus(e: { type: string }): boolean {
   return e.type === 'CeasefireStarted' || e.type === 'CeasefireEnded' || e.type === 'DetaineesReleased';
 }
 
+function readsOf(event: NewsEvent): string[] {
+  const target = underlyingTarget(event);
+  return target && concernsStatus(target) ? [target.id] : [];
+}
+
 export function evolveStatus(docs: DocReader<StatusDoc>, event: NewsEvent): Record<string, StatusDoc> {
-  const doc = docs.get(STATUS_KEY) ?? EMPTY;
   const correction = evidenceUpdate(event);
   if (correction) {
-    if (!concernsStatus(underlyingTarget(event) as DomainEvent)) return {};
-    const next = mapEvidence(doc, correction.targetId, correction.update);
-    return next !== doc ? { [STATUS_KEY]: next } : {};
+    const changes: Record<string, StatusDoc> = {};
+    for (const key of readsOf(event)) {
+      const doc = docs.get(key);
+      const next = doc && mapEvidence(doc, correction.targetId, correction.update);
+      if (next && next !== doc) changes[key] = next;
+    }
+    return changes;
   }
   const e = event as DomainEvent;
   const ev = evidenceOf(e);
   if (e.type === 'CeasefireStarted' || e.type === 'CeasefireEnded') {
-    const change = { ev, occurredAt: e.occurredAt, inEffect: e.type === 'CeasefireStarted', agreementId: e.data.agreementId, summary: e.data.summary };
-    return { [STATUS_KEY]: { ...doc, ceasefire: [...doc.ceasefire, change] } };
+    const change: StatusDoc = { ev, occurredAt: e.occurredAt, kind: 'ceasefire', inEffect: e.type === 'CeasefireStarted', summary: e.data.summary };
+    if (e.data.agreementId) change.agreementId = e.data.agreementId;
+    return { [e.id]: change };
   }
   if (e.type === 'DetaineesReleased') {
-    const release = { ev, occurredAt: e.occurredAt, by: e.data.by, count: e.data.count, categories: e.data.categories };
-    return { [STATUS_KEY]: { ...doc, releases: [...doc.releases, release] } };
+    const release: StatusDoc = { ev, occurredAt: e.occurredAt, kind: 'release', by: e.data.by, count: e.data.count };
+    if (e.data.categories) release.categories = e.data.categories;
+    return { [e.id]: release };
   }
   return {};
 }
@@ -43,10 +49,10 @@ export interface StatusView {
   releases: { eventId: string; occurredAt: string; by: string; count: number; categories?: string[] }[];
 }
 
-export function viewStatus(doc: StatusDoc | undefined, view: View): StatusView {
-  const d = doc ?? EMPTY;
-  const last = d.ceasefire.filter((c) => counts(c.ev, view)).sort(byOccurrence).at(-1);
-  const releases = d.releases.filter((r) => counts(r.ev, view)).sort(byOccurrence);
+export function viewStatus(docs: readonly StatusDoc[], view: View): StatusView {
+  const live = docs.filter((d) => counts(d.ev, view)).sort(byOccurrence);
+  const last = live.filter((d) => d.kind === 'ceasefire').at(-1);
+  const releases = live.filter((d) => d.kind === 'release');
   const totals: Record<string, number> = {};
   for (const r of releases) totals[r.by] = (totals[r.by] ?? 0) + r.count;
   return {
@@ -60,6 +66,7 @@ export function viewStatus(doc: StatusDoc | undefined, view: View): StatusView {
 
 export const statusProjection: Projection<StatusDoc> = {
   name: 'status',
-  version: 1,
+  version: 2,
+  reads: readsOf,
   evolve: evolveStatus,
 };

@@ -58,7 +58,11 @@ export function timelineSortKey(doc: TimelineDoc): string {
 
 export const timelineProjection: Projection<TimelineDoc> = {
   name: 'timeline',
-  version: 1,
+  version: 2,
+  reads: (event) => {
+    const target = underlyingTarget(event);
+    return target ? [target.id] : [];
+  },
   evolve: evolveTimeline,
   sortKey: (_key, doc) => timelineSortKey(doc),
 };
