@@ -12,7 +12,8 @@ import { EventsController } from './events/events.controller.js';
 import { GetEventHandler, GetEventsHandler } from './events/read-events.query.js';
 import { HealthController } from './http/health.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
-import { GetActorPositionHandler, GetPositionsHandler } from './projections/positions/get-positions.query.js';
+import { AdminController } from './projections/admin/admin.controller.js';
+import { GetActorPositionHandler, GetPositionsHandler, GetStanceHistoryHandler } from './projections/positions/get-positions.query.js';
 import { PositionsController } from './projections/positions/positions.controller.js';
 import { DATABASE_URL, Projector } from './projections/projector/projector.service.js';
 import { GetProposalHandler, GetProposalsHandler } from './projections/proposals/get-proposals.query.js';
@@ -38,7 +39,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [EventsController, PositionsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController],
+      controllers: [EventsController, PositionsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: DataSource, useValue: deps.dataSource },
@@ -55,6 +56,7 @@ export class AppModule {
         GetEventHandler,
         GetPositionsHandler,
         GetActorPositionHandler,
+        GetStanceHistoryHandler,
         GetProposalsHandler,
         GetProposalHandler,
         GetTimelineHandler,

@@ -6,6 +6,7 @@ import { RegistryService, type Actor } from '../registry/registry.service.js';
 import type { View } from './evidence.js';
 import { actorOfKey, type ActorEntry } from './positions/positions.fold.js';
 import { viewActor, type ActorPosition } from './positions/positions.view.js';
+import { stanceHistory, type StanceChange } from './positions/stance-history.js';
 import { DocStore } from './projector/doc-store.js';
 import type { ProposalDoc } from './proposals/proposals.fold.js';
 import { viewProposal, type ProposalView } from './proposals/proposals.view.js';
@@ -48,6 +49,13 @@ export class ReadModels {
     const actor = await this.registry.actor(slug);
     if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
     return (await this.positions(view, actor))[0];
+  }
+
+  async history(slug: string, issue: string, view: View): Promise<StanceChange[]> {
+    const actor = await this.registry.actor(slug);
+    if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
+    const rows = await this.docs.activeInView<ActorEntry>('positions', view, { prefix: `${slug}/` });
+    return stanceHistory(rows.map((r) => r.doc), issue, view);
   }
 
   async proposals(view: View): Promise<ProposalView[]> {

@@ -3,6 +3,7 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { View } from '../evidence.js';
 import { ReadModels } from '../read-models.js';
 import type { ActorPosition } from './positions.view.js';
+import type { StanceChange } from './stance-history.js';
 
 export class GetPositions extends Query<{ position: number; actors: ActorPosition[] }> {
   constructor(readonly view: View) {
@@ -32,5 +33,20 @@ export class GetActorPositionHandler implements IQueryHandler<GetActorPosition> 
 
   execute({ actor, view }: GetActorPosition) {
     return this.read.position(actor, view);
+  }
+}
+
+export class GetStanceHistory extends Query<{ actor: string; issue: string; changes: StanceChange[] }> {
+  constructor(readonly actor: string, readonly issue: string, readonly view: View) {
+    super();
+  }
+}
+
+@QueryHandler(GetStanceHistory)
+export class GetStanceHistoryHandler implements IQueryHandler<GetStanceHistory> {
+  constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
+
+  async execute({ actor, issue, view }: GetStanceHistory) {
+    return { actor, issue, changes: await this.read.history(actor, issue, view) };
   }
 }

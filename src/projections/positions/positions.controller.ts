@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseView, type ViewParams } from '../view-params.js';
-import { GetActorPosition, GetPositions } from './get-positions.query.js';
+import { InvalidInput } from '../../http/problems.js';
+import { SLUG } from '../../catalogue/primitives.js';
+import { GetActorPosition, GetPositions, GetStanceHistory } from './get-positions.query.js';
 
 @ApiTags('positions')
 @Controller('positions')
@@ -25,5 +27,15 @@ export class PositionsController {
   @ViewQuery()
   one(@Param('actor') actor: string, @QueryParams() query: ViewParams) {
     return this.queries.execute(new GetActorPosition(actor, parseView(query).view));
+  }
+
+  @Get(':actor/history')
+  @ApiOperation({ summary: 'How one stance cell changed over time: each claim with its event, sources and confidence' })
+  @ApiParam({ name: 'actor', example: 'hamas' })
+  @ApiQuery({ name: 'issue', required: true, example: 'permanent-ceasefire' })
+  @ViewQuery()
+  history(@Param('actor') actor: string, @QueryParams() query: ViewParams & { issue?: string }) {
+    if (!query.issue || !SLUG.test(query.issue)) throw new InvalidInput([{ path: 'issue', message: 'the issue slug is required, e.g. ?issue=permanent-ceasefire' }]);
+    return this.queries.execute(new GetStanceHistory(actor, query.issue, parseView(query).view));
   }
 }

@@ -22,6 +22,8 @@ export type ProposalRole = 'proposer' | 'responder' | 'mediator' | 'addressee';
 export interface ActorEntry {
   ev: Evidence;
   occurredAt: string;
+  reportedAt: string;
+  type: string;
   claims?: Claim[];
   proposals?: { proposalId: string; role: ProposalRole }[];
   meeting?: { meetingId?: string; with: string[]; host?: string; location: { city?: string; country: string }; tone?: string; summary: string };
@@ -80,7 +82,7 @@ function readsOf(event: NewsEvent): string[] {
 /** The entries a development creates, one per actor it concerns. */
 function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Record<string, PositionsDoc> {
   const ev = evidenceOf(e);
-  const entries = new Map<string, ActorEntry>(actorsOf(e).map((a) => [a, { ev, occurredAt: e.occurredAt }]));
+  const entries = new Map<string, ActorEntry>(actorsOf(e).map((a) => [a, { ev, occurredAt: e.occurredAt, reportedAt: e.reportedAt, type: e.type }]));
   const entry = (actor: string) => entries.get(actor)!;
   const extra: Record<string, PositionsDoc> = {};
 

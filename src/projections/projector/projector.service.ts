@@ -151,7 +151,8 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const from = Math.min(...this.runners.map((r) => r.state.checkpoint));
     const page = await this.store.read({ after: from, limit: PAGE });
     if (page.length === 0) {
-      await this.switchCaughtUpGenerations();
+      await this.switchCaughtUpGenerations(true);
+      await this.reloadIfChangedElsewhere();
       return 0;
     }
     const lookup = await this.lookupFor(page);
@@ -200,16 +201,36 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       const active = runner.state.generation === runner.state.activeGeneration;
       runner.state = { ...runner.state, checkpoint, activeCheckpoint: active ? checkpoint : runner.state.activeCheckpoint };
     }
+    await this.switchCaughtUpGenerations(false);
     return page.length;
   }
 
-  /** A rebuilt generation that has caught up with the log replaces the one readers use. */
-  private async switchCaughtUpGenerations(): Promise<void> {
+  /** A rebuild requested (on any server) shows up as projection state this projector did not write. */
+  private async reloadIfChangedElsewhere(): Promise<void> {
+    const states = await this.docStore.states();
+    const stale = this.runners.some((r) => {
+      const s = states.get(r.projection.name);
+      return !s || s.generation !== r.state.generation || s.checkpoint !== r.state.checkpoint || s.activeGeneration !== r.state.activeGeneration;
+    });
+    if (stale) await this.loadRunners();
+  }
+
+  /**
+   * A rebuilt generation replaces the one readers use once it has caught up: with the log, or
+   * with the old generation (frozen while the rebuild runs), whichever comes first.
+   */
+  private async switchCaughtUpGenerations(atHead: boolean): Promise<void> {
     for (const runner of this.runners) {
       const s = runner.state;
       if (s.generation === s.activeGeneration) continue;
+      if (!atHead && s.checkpoint < s.activeCheckpoint) continue;
       await this.db.transaction(async (m) => {
-        await m.query(`UPDATE projection_state SET active_generation = generation, active_checkpoint = checkpoint, updated_at = now() WHERE projection = $1 AND generation = $2`, [s.projection, s.generation]);
+        const switched = await m.queryRunner!.query(
+          `UPDATE projection_state SET active_generation = generation, active_checkpoint = checkpoint, updated_at = now() WHERE projection = $1 AND generation = $2 AND checkpoint = $3`,
+          [s.projection, s.generation, s.checkpoint],
+          true,
+        );
+        if (switched.affected !== 1) throw new LostOwnership(`${s.projection} changed under the projector`);
         await m.query(`DELETE FROM projection_docs WHERE projection = $1 AND generation <> $2`, [s.projection, s.generation]);
       });
       runner.state = { ...s, activeGeneration: s.generation, activeCheckpoint: s.checkpoint };
@@ -226,6 +247,25 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       for (const e of await this.store.getByIds(missing)) byId.set(e.id, e);
     }
     return byId;
+  }
+
+  /**
+   * Starts rebuilding every projection into a fresh generation. Readers keep the current one
+   * until the new one has caught up; a projector holding stale state finds its checkpoint moved
+   * and reloads. Safe to call on any server.
+   */
+  async requestRebuild(): Promise<{ projection: string; generation: number }[]> {
+    const states = await this.docStore.states();
+    const started: { projection: string; generation: number }[] = [];
+    for (const projection of PROJECTIONS) {
+      const state = states.get(projection.name);
+      if (!state) continue;
+      const next = await this.startGeneration(state, projection.version);
+      started.push({ projection: projection.name, generation: next.generation });
+    }
+    await this.db.query(`SELECT pg_notify('events_appended', 'rebuild')`);
+    this.wake?.();
+    return started;
   }
 
   /** Resolves once the projector has nothing left to apply (for tests and rebuild callers). */

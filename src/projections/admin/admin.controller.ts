@@ -1,0 +1,42 @@
+// POST /admin/projections/rebuild (admin) and GET /admin/projections: replaying the log into fresh
+// read models while readers keep the current ones, and watching it happen.
+import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { Requires } from '../../auth/auth.guard.js';
+import { EventStore } from '../../event-store/event-store.js';
+import { DocStore } from '../projector/doc-store.js';
+import { Projector } from '../projector/projector.service.js';
+
+@ApiTags('admin')
+@Controller('admin/projections')
+export class AdminController {
+  private readonly docs: DocStore;
+
+  constructor(
+    @Inject(Projector) private readonly projector: Projector,
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(DataSource) db: DataSource,
+  ) {
+    this.docs = new DocStore(db);
+  }
+
+  @Post('rebuild')
+  @HttpCode(202)
+  @Requires('admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Replay the whole log into fresh projections; readers switch over when they have caught up (202)' })
+  async rebuild() {
+    return { status: 'rebuilding', projections: await this.projector.requestRebuild() };
+  }
+
+  @Get()
+  @ApiOperation({ summary: "Each projection's fold version, the generation readers use, and how far each has got" })
+  async states() {
+    const [states, head] = await Promise.all([this.docs.states(), this.store.fencedHeadPosition()]);
+    return {
+      head,
+      projections: [...states.values()].map((s) => ({ ...s, rebuilding: s.generation !== s.activeGeneration })),
+    };
+  }
+}
