@@ -36,8 +36,12 @@ export function counts(ev: Evidence, view: View): boolean {
   return inView(ev.stamp, view) && !ev.retracted.some((s) => inView(s, view));
 }
 
+/** The event's own sources, then those added later in the order they occurred. */
 export function sourcesInView(ev: Evidence, view: View): Source[] {
-  return [...ev.sources, ...ev.added.filter((a) => inView(a.stamp, view) && !a.retracted.some((s) => inView(s, view))).map((a) => a.source)];
+  const added = ev.added
+    .filter((a) => inView(a.stamp, view) && !a.retracted.some((s) => inView(s, view)))
+    .sort((a, b) => a.stamp.occurred - b.stamp.occurred || a.stamp.position - b.stamp.position);
+  return [...ev.sources, ...added.map((a) => a.source)];
 }
 
 export function confidenceIn(ev: Evidence, view: View): Confidence {

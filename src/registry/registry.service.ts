@@ -92,8 +92,8 @@ export class RegistryService {
   private async load(fresh = false): Promise<{ actors: Map<string, Actor>; issues: Map<string, Issue> }> {
     if (this.cache && !fresh) return this.cache;
     const [actors, issues] = await Promise.all([
-      this.db.query(`SELECT slug, name, role, builtin FROM actors ORDER BY builtin DESC, registered_at, slug`),
-      this.db.query(`SELECT slug, name, description, builtin FROM issues ORDER BY builtin DESC, registered_at, slug`),
+      this.db.query(`SELECT slug, name, role, builtin FROM actors ORDER BY seq`),
+      this.db.query(`SELECT slug, name, description, builtin FROM issues ORDER BY seq`),
     ]);
     this.cache = {
       actors: new Map((actors as Actor[]).map((a) => [a.slug, a])),

@@ -8,12 +8,12 @@ export class Catalogue1764000000001 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE actors (
-        slug text PRIMARY KEY, name text NOT NULL, role text NOT NULL CHECK (role IN ('party', 'mediator')),
+        seq bigserial, slug text PRIMARY KEY, name text NOT NULL, role text NOT NULL CHECK (role IN ('party', 'mediator')),
         builtin boolean NOT NULL DEFAULT false, registered_at timestamptz NOT NULL DEFAULT now(), registered_by text
       )`);
     await q.query(`
       CREATE TABLE issues (
-        slug text PRIMARY KEY, name text NOT NULL, description text,
+        seq bigserial, slug text PRIMARY KEY, name text NOT NULL, description text,
         builtin boolean NOT NULL DEFAULT false, registered_at timestamptz NOT NULL DEFAULT now(), registered_by text
       )`);
     for (const a of BUILTIN_ACTORS) {

@@ -1,0 +1,121 @@
+// Random but realistic histories for property tests: developments at distinct instants, some
+// reported late, corroborations and retractions after what they are about, responses after the
+// proposals they answer. Returned in arrival order, as envelopes with ids.
+import fc from 'fast-check';
+
+export const ACTORS = ['israel', 'hamas', 'egypt', 'qatar', 'us'];
+export const ISSUES = ['temporary-ceasefire', 'permanent-ceasefire', 'hostage-exchange', 'humanitarian-aid', 'military-operations', 'negotiations'];
+const STANCES = ['supports', 'opposes', 'demands', 'conditional', 'undecided'];
+const OUTLETS = ['Reuters', 'Al Jazeera', 'Politico', 'AP'];
+const ATTRIBUTIONS = ['official', 'named', 'anonymous'];
+const BASE = Date.UTC(2023, 11, 1);
+const MINUTE = 60_000;
+
+export interface Envelope {
+  id: string;
+  type: string;
+  occurredAt: string;
+  reportedAt: string;
+  sources: { outlet: string; attribution: string }[];
+  data: Record<string, any>;
+}
+
+/** One step of the recipe; interpreted against what exists so far. */
+type Step = { kind: number; pick: number[]; late: number; gap: number; source: [number, number] };
+
+const step = fc.record({
+  kind: fc.integer({ min: 0, max: 99 }),
+  pick: fc.array(fc.nat(1000), { minLength: 6, maxLength: 6 }),
+  late: fc.nat(5 * 24 * 60),
+  gap: fc.integer({ min: 1, max: 24 * 60 }),
+  source: fc.tuple(fc.nat(OUTLETS.length - 1), fc.nat(ATTRIBUTIONS.length - 1)),
+});
+
+export const history = (maxLength = 30) => fc.array(step, { minLength: 1, maxLength }).map(build);
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function build(steps: Step[]): Envelope[] {
+  const events: Envelope[] = [];
+  const times = new Map<string, { occurred: number; reported: number }>();
+  const proposals: string[] = [];
+  const retracted = new Set<string>();
+  let clock = BASE;
+
+  steps.forEach((s, i) => {
+    const id = uuid(i + 1);
+    clock += s.gap * MINUTE; // distinct occurrence instants: no ties to break by arrival
+    const pick = <T>(list: T[], n: number) => list[s.pick[n] % list.length];
+    const source = { outlet: OUTLETS[s.source[0]], attribution: ATTRIBUTIONS[s.source[1]] };
+    const domain = events.filter((e) => e.type !== 'SourceAdded' && e.type !== 'ReportRetracted');
+    const push = (type: string, data: Record<string, any>, occurred: number, reported: number) => {
+      times.set(id, { occurred, reported });
+      events.push({ id, type, occurredAt: iso(occurred), reportedAt: iso(reported), sources: [source], data });
+    };
+    const after = (targetId: string) => {
+      // A correction comes after the report it corrects: occurred and reported later.
+      const t = times.get(targetId)!;
+      const occurred = Math.max(clock, t.reported + MINUTE);
+      clock = occurred;
+      return [occurred, occurred + (s.late % 3) * MINUTE] as const;
+    };
+    const occurred = clock;
+    const reported = occurred + (s.kind % 4 === 0 ? s.late * MINUTE : 0); // a quarter are reported late
+
+    if (s.kind < 30) {
+      const issues = [...new Set([pick(ISSUES, 1), pick(ISSUES, 2)])];
+      push('StatementIssued', { actor: pick(ACTORS, 0), stances: issues.map((issue, k) => ({ issue, stance: pick(STANCES, 3 + k) })), summary: `statement ${i}` }, occurred, reported);
+    } else if (s.kind < 40) {
+      const proposalId = `p${proposals.length + 1}`;
+      proposals.push(proposalId);
+      const terms = [{ ceasefire: { kind: 'temporary', durationDays: 7 } }, { ceasefire: { kind: 'permanent' } }, { hostagesReleased: { count: 40 } }, { humanitarianAid: { summary: 'aid' } }][s.pick[1] % 4];
+      push('ProposalMade', { proposalId, proposer: pick(ACTORS, 0), mediators: [pick(ACTORS, 2)], addressedTo: [pick(ACTORS, 3)], terms, status: s.pick[4] % 2 ? 'drafted' : 'tabled', summary: `proposal ${i}` }, occurred, reported);
+    } else if (s.kind < 50 && proposals.length) {
+      const proposalId = pick(proposals, 1);
+      const [o, r] = after(events.find((e) => e.data.proposalId === proposalId && e.type === 'ProposalMade')!.id);
+      push('ProposalResponded', { proposalId, responder: pick(ACTORS, 0), response: pick(['accepted', 'rejected', 'countered', 'considering'], 2), summary: `response ${i}` }, o, r);
+    } else if (s.kind < 60) {
+      const participants = [...new Set([pick(ACTORS, 0), pick(ACTORS, 1), pick(ACTORS, 2)])].map((actor) => ({ actor }));
+      push('MeetingHeld', { participants, ...(s.pick[3] % 2 ? { host: pick(ACTORS, 4) } : {}), location: { city: 'Cairo', country: 'Egypt' }, topics: [pick(ISSUES, 5)], summary: `meeting ${i}` }, occurred, reported);
+    } else if (s.kind < 68) {
+      push('PressureApplied', { by: pick(ACTORS, 0), on: [pick(ACTORS, 1)], issue: pick(ISSUES, 2), demand: `demand ${i}`, summary: `pressure ${i}` }, occurred, reported);
+    } else if (s.kind < 74) {
+      push(pick(['CeasefireStarted', 'CeasefireEnded'], 0), { summary: `ceasefire ${i}` }, occurred, reported);
+    } else if (s.kind < 80) {
+      push('DetaineesReleased', { by: pick(ACTORS, 0), count: 1 + (s.pick[1] % 50), summary: `release ${i}` }, occurred, reported);
+    } else if (s.kind < 90 && domain.length) {
+      const target = pick(domain, 0);
+      const [o, r] = after(target.id);
+      push('SourceAdded', { eventId: target.id, source: { outlet: pick(OUTLETS, 1), attribution: pick(ATTRIBUTIONS, 2) } }, o, r);
+    } else if (domain.length) {
+      const candidates = events.filter((e) => e.type !== 'ReportRetracted' && !retracted.has(e.id));
+      if (!candidates.length) return;
+      const target = pick(candidates, 0);
+      retracted.add(target.id);
+      const [o, r] = after(target.id);
+      push('ReportRetracted', { eventId: target.id, reason: `retracted ${i}` }, o, r);
+    }
+  });
+  return events;
+}
+
+/** Another arrival order of the same history: corrections and responses still after their targets. */
+export function reorder(events: Envelope[], seed: number): Envelope[] {
+  const rest = [...events];
+  const out: Envelope[] = [];
+  let x = seed || 1;
+  const depOf = (e: Envelope) =>
+    e.type === 'SourceAdded' || e.type === 'ReportRetracted' ? e.data.eventId : e.type === 'ProposalResponded' ? events.find((p) => p.type === 'ProposalMade' && p.data.proposalId === e.data.proposalId)?.id : undefined;
+  while (rest.length) {
+    const ready = rest.filter((e) => {
+      const dep = depOf(e);
+      return !dep || out.some((o) => o.id === dep);
+    });
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const chosen = ready[x % ready.length];
+    out.push(chosen);
+    rest.splice(rest.indexOf(chosen), 1);
+  }
+  return out;
+}

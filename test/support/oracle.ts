@@ -1,0 +1,64 @@
+// The specification of every read model, in memory: fold the events, then cut the view. The
+// persisted projections and their SQL prefilters must answer exactly what this answers.
+import type { NewsEvent } from '../../src/catalogue/news-event.js';
+import type { StoredEvent } from '../../src/event-store/event-store.js';
+import { NOW, type View } from '../../src/projections/evidence.js';
+import { replay } from '../../src/projections/projection.js';
+import { actorOfKey, positionsProjection, type ActorEntry } from '../../src/projections/positions/positions.fold.js';
+import { viewActor } from '../../src/projections/positions/positions.view.js';
+import { toNewsEvent } from '../../src/projections/projector/news-events.js';
+import { proposalsProjection, type ProposalDoc } from '../../src/projections/proposals/proposals.fold.js';
+import { viewProposal, type ProposalView } from '../../src/projections/proposals/proposals.view.js';
+import { statusProjection, viewStatus, type StatusDoc } from '../../src/projections/status/status.fold.js';
+import { timelineProjection, timelineSortKey, type TimelineDoc } from '../../src/projections/timeline/timeline.fold.js';
+import { viewTimelineEntry, type TimelineEntry } from '../../src/projections/timeline/timeline.view.js';
+
+export const ROLES = new Map([['israel', 'party'], ['hamas', 'party'], ['egypt', 'mediator'], ['qatar', 'mediator'], ['us', 'mediator']]);
+export const NAMES = new Map([['israel', 'Israel'], ['hamas', 'Hamas'], ['egypt', 'Egypt'], ['qatar', 'Qatar'], ['us', 'United States']]);
+
+export function toNews(events: StoredEvent[], all: StoredEvent[] = events): NewsEvent[] {
+  const byId = new Map(all.map((e) => [e.id, e]));
+  return events.map((e) => toNewsEvent(e, (id) => byId.get(id)));
+}
+
+/** Only what occurred by asOf and was reported by knownAt, in occurrence order. */
+export function filtered(events: StoredEvent[], view: View): StoredEvent[] {
+  return events
+    .filter((e) => e.occurredAt.getTime() <= view.asOf && e.reportedAt.getTime() <= view.knownAt)
+    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.position - b.position);
+}
+
+export interface Answers {
+  positions: ReturnType<typeof viewActor>[];
+  proposals: ProposalView[];
+  timeline: TimelineEntry[];
+  status: ReturnType<typeof viewStatus>;
+}
+
+export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLES.keys()]): Answers {
+  const positions = replay(positionsProjection, events);
+  const proposals = replay(proposalsProjection, events) as Map<string, ProposalDoc>;
+  const timeline = replay(timelineProjection, events) as Map<string, TimelineDoc>;
+  const status = replay(statusProjection, events) as Map<string, StatusDoc>;
+  const status_ = (id: string) => viewProposal(proposals.get(id), view)?.status ?? null;
+  return {
+    positions: actors.map((a) => {
+      const entries = [...positions].filter(([k]) => !k.startsWith('~') && actorOfKey(k) === a).map(([, d]) => d as ActorEntry);
+      return viewActor({ slug: a, name: NAMES.get(a) ?? a, role: (ROLES.get(a) ?? 'party') as 'party' | 'mediator' }, entries, view, ROLES, status_);
+    }),
+    proposals: [...proposals.values()]
+      .map((d) => viewProposal(d, view))
+      .filter((p): p is ProposalView => p !== null)
+      .sort((a, b) => a.proposedAt.localeCompare(b.proposedAt) || a.proposalId.localeCompare(b.proposalId)),
+    timeline: [...timeline.values()]
+      .sort((a, b) => timelineSortKey(a).localeCompare(timelineSortKey(b)))
+      .map((d) => viewTimelineEntry(d, view))
+      .filter((e): e is TimelineEntry => e !== null),
+    status: viewStatus([...status.values()], view),
+  };
+}
+
+/** Drops log positions, which differ when the same history arrives in another order. */
+export function withoutPositions<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (key, v) => (key === 'position' ? undefined : v)));
+}
