@@ -31,7 +31,7 @@ const step = fc.record({
   source: fc.tuple(fc.nat(OUTLETS.length - 1), fc.nat(ATTRIBUTIONS.length - 1)),
 });
 
-export const history = (maxLength = 30) => fc.array(step, { minLength: 1, maxLength }).map(build);
+export const history = (maxLength = 30) => fc.array(step, { minLength: 1, maxLength }).map(build).filter((events) => events.length > 0);
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 const iso = (ms: number) => new Date(ms).toISOString();
