@@ -27,7 +27,12 @@ const LEVELS: Record<Config['LOG_LEVEL'], LogLevel[]> = {
   debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
 };
 
-export async function startServer(config: Config, announceKey = defaultAnnounce): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Adds routes before the server listens (benchmarks add a trivial baseline endpoint). */
+  extraRoutes?: (fastify: ReturnType<NestFastifyApplication['getHttpAdapter']>['getInstance'] extends () => infer F ? F : never) => void;
+}
+
+export async function startServer(config: Config, announceKey = defaultAnnounce, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = new Logger('standpoint');
   Logger.overrideLogger(LEVELS[config.LOG_LEVEL]);
   const database = await startDatabaseServer(config.DATABASE_URL, config.DATA_DIR, (line) => logger.debug(line.trimEnd()));
@@ -51,6 +56,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce)
     });
     if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()), methods: ['GET', 'POST'] });
     setUpOpenApi(app);
+    options.extraRoutes?.(fastify);
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -54,7 +54,7 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
     });
     errors.push(...(await this.checkReferences(envelopes, ids, at)));
     if (errors.length) throw new InvalidInput(errors, 'The request refers to something that does not exist; see errors.');
-    await this.checkCorrections(envelopes, ids);
+    await this.checkCorrections(envelopes, ids, at);
 
     const now = new Date();
     const records = envelopes.map((e, i) => toRecord(e, ids[i], command.recordedBy, now));
@@ -71,34 +71,47 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
   }
 
   private async checkReferences(envelopes: Envelope[], ids: string[], at: (i: number) => string): Promise<FieldError[]> {
-    const earlier = { events: new Set<string>(), proposals: new Set<string>(), agreements: new Set<string>() };
-    const errors: FieldError[] = [];
-    for (const [i, e] of envelopes.entries()) {
-      const refs = referencesOf(e).map((r) => ({ ...r, path: [at(i), ...r.path].filter((p) => p !== '') }));
-      errors.push(...(await this.registry.unresolved(refs, earlier)));
-      earlier.events.add(ids[i]);
-      if (e.type === 'ProposalMade') earlier.proposals.add(e.data.proposalId);
-      if (e.type === 'AgreementReached') earlier.agreements.add(e.data.agreementId);
-    }
-    return errors;
+    // What each event of the batch defines, so that later events in it may refer to it.
+    const defined = new Map<string, number>();
+    envelopes.forEach((e, i) => {
+      defined.set(`event:${ids[i]}`, i);
+      if (e.type === 'ProposalMade' && !defined.has(`proposal:${e.data.proposalId}`)) defined.set(`proposal:${e.data.proposalId}`, i);
+      if (e.type === 'AgreementReached' && !defined.has(`agreement:${e.data.agreementId}`)) defined.set(`agreement:${e.data.agreementId}`, i);
+    });
+    const refs = envelopes.flatMap((e, i) => referencesOf(e).map((r) => ({ ...r, path: [at(i), ...r.path].filter((p) => p !== ''), index: i })));
+    return this.registry.unresolved(refs, (r) => (defined.get(`${r.kind}:${r.id}`) ?? Infinity) < r.index);
   }
 
-  /** A retraction may not be retracted, nor an event retracted twice. */
-  private async checkCorrections(envelopes: Envelope[], ids: string[]): Promise<void> {
-    const retracting = envelopes.flatMap((e) => (e.type === 'ReportRetracted' ? [e.data.eventId] : []));
-    if (retracting.length === 0) return;
+  /**
+   * A retraction may not be retracted, nor an event retracted twice (409); a source may only be
+   * added to a development, not to a correction (400).
+   */
+  private async checkCorrections(envelopes: Envelope[], ids: string[], at: (i: number) => string): Promise<void> {
+    const targets = envelopes.flatMap((e) => (e.type === 'ReportRetracted' || e.type === 'SourceAdded' ? [e.data.eventId] : []));
+    if (targets.length === 0) return;
     const inBatch = new Map(envelopes.map((e, i) => [ids[i], e.type]));
-    const stored = new Map((await this.store.getByIds(retracting)).map((e) => [e.id, e.type]));
+    const stored = new Map((await this.store.getByIds(targets)).map((e) => [e.id, e.type]));
+    const typeOf = (id: string) => stored.get(id) ?? inBatch.get(id);
+    const errors: FieldError[] = [];
+    envelopes.forEach((e, i) => {
+      if (e.type === 'SourceAdded' && CORRECTIONS.has(typeOf(e.data.eventId) ?? '')) {
+        errors.push({ path: formatPath(['data', 'eventId'], at(i)), message: `event ${e.data.eventId} is a ${typeOf(e.data.eventId)}; sources are added to developments` });
+      }
+    });
+    if (errors.length) throw new InvalidInput(errors);
+
+    const retracting = envelopes.flatMap((e) => (e.type === 'ReportRetracted' ? [e.data.eventId] : []));
     const already = await this.store.findReferencing(['ReportRetracted'], 'eventId', retracting);
     for (const target of retracting) {
-      const type = stored.get(target) ?? inBatch.get(target);
-      if (type === 'ReportRetracted') throw new Conflict(`event ${target} is itself a retraction; a retraction cannot be retracted`, { eventId: target });
+      if (typeOf(target) === 'ReportRetracted') throw new Conflict(`event ${target} is itself a retraction; a retraction cannot be retracted`, { eventId: target });
       if (already.some((r) => (r.data as { eventId: string }).eventId === target) || retracting.filter((t) => t === target).length > 1) {
         throw new Conflict(`event ${target} is already retracted`, { eventId: target });
       }
     }
   }
 }
+
+const CORRECTIONS = new Set(['SourceAdded', 'ReportRetracted']);
 
 function toRecord(e: Envelope, id: string, recordedBy: string, now: Date): NewStoredEvent {
   const refs = referencesOf(e);

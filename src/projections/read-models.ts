@@ -3,8 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFound } from '../http/problems.js';
 import { RegistryService, type Actor } from '../registry/registry.service.js';
-import type { View } from './evidence.js';
-import { actorOfKey, type ActorEntry } from './positions/positions.fold.js';
+import { inView as stampInView, type View } from './evidence.js';
+import { EntryCache } from './positions/entry-cache.js';
+import type { ActorEntry } from './positions/positions.fold.js';
 import { viewActor, type ActorPosition } from './positions/positions.view.js';
 import { stanceHistory, type StanceChange } from './positions/stance-history.js';
 import { DocStore } from './projector/doc-store.js';
@@ -17,12 +18,14 @@ import { viewTimelineEntry, type TimelineEntry, type TimelineFilter } from './ti
 @Injectable()
 export class ReadModels {
   private readonly docs: DocStore;
+  private readonly entries: EntryCache;
 
   constructor(
     @Inject(DataSource) db: DataSource,
     @Inject(RegistryService) private readonly registry: RegistryService,
   ) {
     this.docs = new DocStore(db);
+    this.entries = new EntryCache(this.docs);
   }
 
   /** The log position the answers reflect. */
@@ -32,13 +35,9 @@ export class ReadModels {
 
   async positions(view: View, only?: Actor): Promise<ActorPosition[]> {
     const actors = only ? [only] : await this.registry.actors();
-    const rows = await this.docs.activeInView<ActorEntry>('positions', view, only ? { prefix: `${only.slug}/` } : { excludePrefix: '~' });
-    const byActor = new Map<string, ActorEntry[]>();
-    for (const r of rows) {
-      const actor = actorOfKey(r.key);
-      (byActor.get(actor) ?? byActor.set(actor, []).get(actor)!).push(r.doc);
-    }
-    const proposalIds = new Set(rows.flatMap((r) => (r.doc.proposals ?? []).map((p) => p.proposalId)));
+    const byActor = new Map<string, readonly ActorEntry[]>();
+    for (const a of actors) byActor.set(a.slug, inView(await this.entries.entries(a.slug), view));
+    const proposalIds = new Set([...byActor.values()].flatMap((list) => list.flatMap((e) => (e.proposals ?? []).map((p) => p.proposalId))));
     const proposals = await this.docs.activeDocs<ProposalDoc>('proposals', [...proposalIds]);
     const status = (id: string) => viewProposal(proposals.get(id), view)?.status ?? null;
     const roles = new Map((await this.registry.actors()).map((a) => [a.slug, a.role as string]));
@@ -54,8 +53,7 @@ export class ReadModels {
   async history(slug: string, issue: string, view: View): Promise<StanceChange[]> {
     const actor = await this.registry.actor(slug);
     if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
-    const rows = await this.docs.activeInView<ActorEntry>('positions', view, { prefix: `${slug}/` });
-    return stanceHistory(rows.map((r) => r.doc), issue, view);
+    return stanceHistory(inView(await this.entries.entries(slug), view), issue, view);
   }
 
   async proposals(view: View): Promise<ProposalView[]> {
@@ -88,4 +86,10 @@ export class ReadModels {
     const rows = await this.docs.activeInView<StatusDoc>('status', view);
     return viewStatus(rows.map((r) => r.doc), view);
   }
+}
+
+/** Only entries whose event is in the view can count; the views check retractions themselves. */
+function inView(entries: readonly ActorEntry[], view: View): readonly ActorEntry[] {
+  if (!Number.isFinite(view.asOf) && !Number.isFinite(view.knownAt)) return entries;
+  return entries.filter((e) => stampInView(e.ev.stamp, view));
 }

@@ -64,15 +64,15 @@ export class RegistryService {
   }
 
   /**
-   * The references that do not resolve, as field errors. `earlier` holds what events before
-   * this one in the same batch define, so a batch may create a proposal and respond to it.
+   * The references that do not resolve, as field errors, checked with one query per kind.
+   * `inBatch` says whether an earlier event of the same batch defines the reference.
    */
-  async unresolved(refs: Reference[], earlier: { events: Set<string>; proposals: Set<string>; agreements: Set<string> }): Promise<FieldError[]> {
+  async unresolved<R extends Reference>(refs: R[], inBatch: (ref: R) => boolean = () => false): Promise<FieldError[]> {
     let reg = await this.load();
     if (refs.some((r) => (r.kind === 'actor' && !reg.actors.has(r.id)) || (r.kind === 'issue' && !reg.issues.has(r.id)))) {
       reg = await this.load(true); // registered by another server since we last looked
     }
-    const ids = (kind: Reference['kind']) => refs.filter((r) => r.kind === kind && !earlierHas(earlier, r)).map((r) => r.id);
+    const ids = (kind: Reference['kind']) => [...new Set(refs.filter((r) => r.kind === kind && !inBatch(r)).map((r) => r.id))];
     const [proposals, agreements, events] = await Promise.all([
       this.store.existingValues('ProposalMade', 'proposalId', ids('proposal')),
       this.store.existingValues('AgreementReached', 'agreementId', ids('agreement')),
@@ -83,7 +83,7 @@ export class RegistryService {
       const ok =
         r.kind === 'actor' ? reg.actors.has(r.id)
         : r.kind === 'issue' ? reg.issues.has(r.id)
-        : earlierHas(earlier, r) || (r.kind === 'proposal' ? proposals : r.kind === 'agreement' ? agreements : events).has(r.id);
+        : inBatch(r) || (r.kind === 'proposal' ? proposals : r.kind === 'agreement' ? agreements : events).has(r.id);
       if (!ok) errors.push({ path: formatPath(r.path), message: r.kind === 'actor' || r.kind === 'issue' ? `unknown ${r.kind} "${r.id}"` : `no ${r.kind} "${r.id}" exists` });
     }
     return errors;
@@ -101,13 +101,6 @@ export class RegistryService {
     };
     return this.cache;
   }
-}
-
-function earlierHas(earlier: { events: Set<string>; proposals: Set<string>; agreements: Set<string> }, r: Reference): boolean {
-  if (r.kind === 'event') return earlier.events.has(r.id);
-  if (r.kind === 'proposal') return earlier.proposals.has(r.id);
-  if (r.kind === 'agreement') return earlier.agreements.has(r.id);
-  return false;
 }
 
 function isUuid(s: string): boolean {

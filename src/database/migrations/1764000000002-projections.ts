@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * writes `generation` up to `checkpoint`; readers read `active_generation`. They are the same
  * except during a rebuild, which fills a fresh generation and then switches readers over.
  * `occurred`/`reported` copy the clocks of the event a document came from (epoch ms), so a
- * reader can leave out in SQL what cannot be in its (asOf, knownAt) view. Keys are compared
+ * reader can leave out in SQL what cannot be in its (asOf, knownAt) view; `changed_at` is the
+ * checkpoint that last wrote a document, so a reader's cache fetches only what changed. Keys are compared
  * bytewise so that a prefix (`hamas/`) is an index range.
  */
 export class Projections1764000000002 implements MigrationInterface {
@@ -30,10 +31,12 @@ export class Projections1764000000002 implements MigrationInterface {
         sort_key text COLLATE "C",
         occurred bigint,
         reported bigint,
+        changed_at bigint NOT NULL DEFAULT 0,
         doc jsonb NOT NULL,
         PRIMARY KEY (projection, generation, key)
       )`);
     await q.query(`CREATE INDEX projection_docs_sorted ON projection_docs (projection, generation, sort_key)`);
+    await q.query(`CREATE INDEX projection_docs_changed ON projection_docs (projection, generation, changed_at)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -87,7 +87,12 @@ export function viewActor(
   const live = entries.filter((e) => counts(e.ev, view)).sort(byOccurrence);
 
   const cells = new Map<string, DatedClaim[]>();
-  for (const e of live) for (const c of e.claims ?? []) cells.set(c.issue, [...(cells.get(c.issue) ?? []), { ...c, ev: e.ev, occurredAt: e.occurredAt }]);
+  for (const e of live) {
+    for (const c of e.claims ?? []) {
+      const cell = cells.get(c.issue) ?? cells.set(c.issue, []).get(c.issue)!;
+      cell.push({ ...c, ev: e.ev, occurredAt: e.occurredAt });
+    }
+  }
   const stances: Record<string, StanceCell> = {};
   for (const issue of [...cells.keys()].sort()) stances[issue] = stanceCell(cells.get(issue)!, view)!;
 

@@ -49,15 +49,33 @@ export class DocStore {
     return new Map(rows.map((r) => [r.key, r.doc]));
   }
 
-  async write(m: EntityManager, projection: string, generation: number, docs: { key: string; sortKey: string | null; doc: unknown }[]): Promise<void> {
+  async write(m: EntityManager, projection: string, generation: number, checkpoint: number, docs: { key: string; sortKey: string | null; doc: unknown }[]): Promise<void> {
     if (docs.length === 0) return;
     const stamps = docs.map((d) => stampOf(d.doc));
     await m.query(
-      `INSERT INTO projection_docs (projection, generation, key, sort_key, occurred, reported, doc)
-       SELECT $1, $2, t.k, t.s, t.o, t.r, t.d::jsonb FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) AS t(k, s, o, r, d)
-       ON CONFLICT (projection, generation, key) DO UPDATE SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported`,
-      [projection, generation, docs.map((d) => d.key), docs.map((d) => d.sortKey), stamps.map((s) => s.occurred), stamps.map((s) => s.reported), docs.map((d) => JSON.stringify(d.doc))],
+      `INSERT INTO projection_docs (projection, generation, key, sort_key, occurred, reported, changed_at, doc)
+       SELECT $1, $2, t.k, t.s, t.o, t.r, $8, t.d::jsonb FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) AS t(k, s, o, r, d)
+       ON CONFLICT (projection, generation, key) DO UPDATE
+         SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported, changed_at = EXCLUDED.changed_at`,
+      [projection, generation, docs.map((d) => d.key), docs.map((d) => d.sortKey), stamps.map((s) => s.occurred), stamps.map((s) => s.reported), docs.map((d) => JSON.stringify(d.doc)), checkpoint],
     );
+  }
+
+  /**
+   * Active documents under a prefix that changed after `since` (all of them for since = -1),
+   * with the generation and checkpoint they belong to, read in one statement so they agree.
+   */
+  async activeChangedSince<D>(projection: string, prefix: string, since: number): Promise<{ generation: number; checkpoint: number; docs: { key: string; doc: D }[] }> {
+    const [state] = await this.db.query(`SELECT active_generation AS g, active_checkpoint AS c FROM projection_state WHERE projection = $1`, [projection]);
+    if (!state) return { generation: 0, checkpoint: 0, docs: [] };
+    const rows: { key: string; doc: D; g: number; c: string }[] = await this.db.query(
+      `SELECT d.key, d.doc, s.active_generation AS g, s.active_checkpoint AS c FROM projection_docs d ${ACTIVE}
+       WHERE d.projection = $1 AND d.key LIKE $2 AND d.changed_at > $3 AND d.changed_at <= s.active_checkpoint`,
+      [projection, `${escapeLike(prefix)}%`, since],
+    );
+    const generation = rows[0] ? Number(rows[0].g) : Number(state.g);
+    const checkpoint = rows[0] ? Number(rows[0].c) : Number(state.c);
+    return { generation, checkpoint, docs: rows.map((r) => ({ key: r.key, doc: r.doc })) };
   }
 
   /** Active documents by key, as readers see them. */

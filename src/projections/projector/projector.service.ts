@@ -184,7 +184,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.db.transaction(async (m) => {
       for (const { runner, overlay, checkpoint } of pending) {
         const docs = [...overlay].map(([key, doc]) => ({ key, doc, sortKey: runner.projection.sortKey?.(key, doc) ?? null }));
-        await this.docStore.write(m, runner.projection.name, runner.state.generation, docs);
+        await this.docStore.write(m, runner.projection.name, runner.state.generation, checkpoint, docs);
         const result = await m.queryRunner!.query(
           `UPDATE projection_state
               SET checkpoint = $2,

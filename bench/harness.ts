@@ -1,0 +1,127 @@
+// What every benchmark needs: a PostgreSQL (embedded by default, DATABASE_URL otherwise) with a
+// fresh database, a Standpoint server on it, loading a history, percentiles, and writing results.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/config.js';
+import { ensureDatabase } from '../src/database/database.js';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { startServer, type RunningServer, type ServerOptions } from '../src/server.js';
+import { generateHistory, type GeneratedEvent } from './generate.js';
+
+export const KEY = 'bench-admin-secret-0123456789';
+
+export interface Bench {
+  /** postgres://… of the fresh database */
+  databaseUrl: string;
+  server: RunningServer;
+  db: DataSource;
+  post(route: string, body: unknown): Promise<{ status: number; body: any }>;
+  get(route: string): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+/** A PostgreSQL server to benchmark against: the configured one, or an embedded one. */
+export async function postgresServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
+  const dataDir = path.join(os.tmpdir(), `standpoint-bench-pg-${process.pid}`);
+  const pgHandle = await startEmbeddedPostgres({ dataDir });
+  return {
+    url: pgHandle.url,
+    stop: async () => {
+      await pgHandle.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `standpoint_bench_${randomBytes(5).toString('hex')}`;
+  await ensureDatabase(serverUrl, name);
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export async function startBench(serverUrl: string, options: ServerOptions = {}, env: Record<string, string> = {}): Promise<Bench> {
+  const database = await freshDatabase(serverUrl);
+  const dataDir = path.join(os.tmpdir(), `standpoint-bench-app-${randomBytes(4).toString('hex')}`);
+  await mkdir(dataDir, { recursive: true });
+  const config = loadConfig({ PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir, API_KEYS: `bench:admin:${KEY}`, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env });
+  const server = await startServer(config, () => {}, options);
+  const request = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    databaseUrl: database.url,
+    server,
+    db: server.app.get(DataSource),
+    post: (route, body) => request('POST', route, body),
+    get: (route) => request('GET', route),
+    stop: async () => {
+      await server.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Appends a generated history through POST /events/batch, 1000 at a time, with a progress line. */
+export async function loadHistory(bench: Bench, count: number, seed = 42): Promise<GeneratedEvent[]> {
+  const events = [...generateHistory(count, seed)];
+  for (let i = 0; i < events.length; i += 1000) {
+    const reply = await bench.post('/events/batch', { events: events.slice(i, i + 1000) });
+    if (reply.status !== 201) throw new Error(`loading the history failed at ${i}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`);
+    if (process.stdout.isTTY) process.stdout.write(`\r  loaded ${Math.min(i + 1000, events.length)}/${events.length}`);
+  }
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  return events;
+}
+
+/** Waits until every read model reflects the whole log; returns how long that took. */
+export async function settled(db: DataSource, timeoutMs = 600_000): Promise<number> {
+  const started = performance.now();
+  const [{ head }] = await db.query('SELECT coalesce(max(position), 0)::bigint AS head FROM events');
+  for (;;) {
+    const [s] = await db.query('SELECT coalesce(min(active_checkpoint), 0)::bigint AS p, bool_and(generation = active_generation) AS live FROM projection_state');
+    if (s.live && Number(s.p) >= Number(head)) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error('projections did not catch up');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Prints the figures and writes them to bench/results/<name>.json. */
+export async function report(name: string, figures: Record<string, unknown>): Promise<void> {
+  const result = { benchmark: name, at: new Date().toISOString(), machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version }, ...figures };
+  console.log(JSON.stringify(result, null, 2));
+  const dir = path.resolve('bench/results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `${name}.json`), JSON.stringify(result, null, 2));
+}
+
+/** How big a run is: BENCH_SCALE=smoke for CI's few-second run. */
+export const SMOKE = process.env.BENCH_SCALE === 'smoke';
