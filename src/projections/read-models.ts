@@ -6,7 +6,7 @@ import { RegistryService, type Actor } from '../registry/registry.service.js';
 import { inView as stampInView, type View } from './evidence.js';
 import { EntryCache } from './positions/entry-cache.js';
 import type { ActorEntry } from './positions/positions.fold.js';
-import { viewActor, type ActorPosition } from './positions/positions.view.js';
+import { DEFAULT_LIST_LIMIT, viewActor, type ActorPosition } from './positions/positions.view.js';
 import { stanceHistory, type StanceChange } from './positions/stance-history.js';
 import { DocStore } from './projector/doc-store.js';
 import type { ProposalDoc } from './proposals/proposals.fold.js';
@@ -33,7 +33,7 @@ export class ReadModels {
     return this.docs.activeCheckpoint(projections);
   }
 
-  async positions(view: View, only?: Actor): Promise<ActorPosition[]> {
+  async positions(view: View, only?: Actor, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition[]> {
     const actors = only ? [only] : await this.registry.actors();
     const byActor = new Map<string, readonly ActorEntry[]>();
     for (const a of actors) byActor.set(a.slug, inView(await this.entries.entries(a.slug), view));
@@ -41,13 +41,13 @@ export class ReadModels {
     const proposals = await this.docs.activeDocs<ProposalDoc>('proposals', [...proposalIds]);
     const status = (id: string) => viewProposal(proposals.get(id), view)?.status ?? null;
     const roles = new Map((await this.registry.actors()).map((a) => [a.slug, a.role as string]));
-    return actors.map((a) => viewActor(a, byActor.get(a.slug) ?? [], view, roles, status));
+    return actors.map((a) => viewActor(a, byActor.get(a.slug) ?? [], view, roles, status, limit));
   }
 
-  async position(slug: string, view: View): Promise<ActorPosition> {
+  async position(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition> {
     const actor = await this.registry.actor(slug);
     if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
-    return (await this.positions(view, actor))[0];
+    return (await this.positions(view, actor, limit))[0];
   }
 
   async history(slug: string, issue: string, view: View): Promise<StanceChange[]> {

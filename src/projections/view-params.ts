@@ -30,3 +30,11 @@ export function parseView(query: ViewParams): ParsedView {
     echo: { ...(query.asOf ? { asOf: query.asOf } : {}), ...(query.knownAt ? { knownAt: query.knownAt } : {}) },
   };
 }
+
+/** `limit`: how many of the latest items each list of a position holds (default 100, at most 10 000). */
+export function parseLimit(value: unknown, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidInput([{ path: 'limit', message: 'must be a whole number from 1 to 10000' }]);
+  return n;
+}

@@ -6,13 +6,13 @@ import type { ActorPosition } from './positions.view.js';
 import type { StanceChange } from './stance-history.js';
 
 export class GetPositions extends Query<{ position: number; actors: ActorPosition[] }> {
-  constructor(readonly view: View) {
+  constructor(readonly view: View, readonly limit?: number) {
     super();
   }
 }
 
 export class GetActorPosition extends Query<ActorPosition> {
-  constructor(readonly actor: string, readonly view: View) {
+  constructor(readonly actor: string, readonly view: View, readonly limit?: number) {
     super();
   }
 }
@@ -21,8 +21,8 @@ export class GetActorPosition extends Query<ActorPosition> {
 export class GetPositionsHandler implements IQueryHandler<GetPositions> {
   constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
 
-  async execute({ view }: GetPositions) {
-    const [position, actors] = await Promise.all([this.read.checkpoint('positions', 'proposals'), this.read.positions(view)]);
+  async execute({ view, limit }: GetPositions) {
+    const [position, actors] = await Promise.all([this.read.checkpoint('positions', 'proposals'), this.read.positions(view, undefined, limit)]);
     return { position, actors };
   }
 }
@@ -31,8 +31,8 @@ export class GetPositionsHandler implements IQueryHandler<GetPositions> {
 export class GetActorPositionHandler implements IQueryHandler<GetActorPosition> {
   constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
 
-  execute({ actor, view }: GetActorPosition) {
-    return this.read.position(actor, view);
+  execute({ actor, view, limit }: GetActorPosition) {
+    return this.read.position(actor, view, limit);
   }
 }
 

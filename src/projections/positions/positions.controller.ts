@@ -2,10 +2,14 @@ import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/co
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ViewQuery } from '../view-query.decorator.js';
-import { parseView, type ViewParams } from '../view-params.js';
+import { parseLimit, parseView, type ViewParams } from '../view-params.js';
+import { DEFAULT_LIST_LIMIT } from './positions.view.js';
 import { InvalidInput } from '../../http/problems.js';
 import { SLUG } from '../../catalogue/primitives.js';
 import { GetActorPosition, GetPositions, GetStanceHistory } from './get-positions.query.js';
+
+const LimitQuery = () =>
+  ApiQuery({ name: 'limit', required: false, description: `How many of the latest proposals, meetings, pressure entries and evidence ids each list holds (default ${DEFAULT_LIST_LIMIT}); totals gives the full counts.` });
 
 @ApiTags('positions')
 @Controller('positions')
@@ -15,9 +19,10 @@ export class PositionsController {
   @Get()
   @ApiOperation({ summary: "Every actor's position: stances per issue, proposals, meetings, pressure" })
   @ViewQuery()
-  async all(@QueryParams() query: ViewParams) {
+  @LimitQuery()
+  async all(@QueryParams() query: ViewParams & { limit?: string }) {
     const { view, echo } = parseView(query);
-    const { position, actors } = await this.queries.execute(new GetPositions(view));
+    const { position, actors } = await this.queries.execute(new GetPositions(view, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
     return { ...echo, position, actors };
   }
 
@@ -25,8 +30,9 @@ export class PositionsController {
   @ApiOperation({ summary: "One actor's position (404 for an unknown actor)" })
   @ApiParam({ name: 'actor', example: 'hamas' })
   @ViewQuery()
-  one(@Param('actor') actor: string, @QueryParams() query: ViewParams) {
-    return this.queries.execute(new GetActorPosition(actor, parseView(query).view));
+  @LimitQuery()
+  one(@Param('actor') actor: string, @QueryParams() query: ViewParams & { limit?: string }) {
+    return this.queries.execute(new GetActorPosition(actor, parseView(query).view, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
   }
 
   @Get(':actor/history')

@@ -12,8 +12,10 @@ export interface StanceCell {
   summary: string;
   since: string;
   confidence: Confidence;
-  /** The events the stance rests on, newest first. */
+  /** The events the stance rests on, newest first (the latest `limit` of them). */
   evidence: string[];
+  /** Present when the evidence list was cut to `limit`. */
+  evidenceTotal?: number;
 }
 
 export interface ActorInfo {
@@ -45,7 +47,14 @@ export interface ActorPosition {
   };
   lastEventAt: string | null;
   position: number;
+  /** How many of each list there are in this view; the lists hold the latest `limit`. */
+  totals: { proposals: number; meetings: number; applied: number; received: number };
 }
+
+/** The latest items kept in each list of a position (and in a stance's evidence) unless asked otherwise. */
+export const DEFAULT_LIST_LIMIT = 100;
+
+const latest = <T>(items: T[], limit: number) => (items.length > limit ? items.slice(items.length - limit) : items);
 
 export interface DatedClaim extends Claim {
   ev: Evidence;
@@ -53,7 +62,7 @@ export interface DatedClaim extends Claim {
 }
 
 /** The stance of one cell from its claims that count in the view, latest occurrence first. */
-export function stanceCell(claims: readonly DatedClaim[], view: View): StanceCell | undefined {
+export function stanceCell(claims: readonly DatedClaim[], view: View, limit = DEFAULT_LIST_LIMIT): StanceCell | undefined {
   const live = claims.filter((c) => counts(c.ev, view)).sort(byOccurrence);
   const current = live.at(-1);
   if (!current) return undefined;
@@ -69,7 +78,8 @@ export function stanceCell(claims: readonly DatedClaim[], view: View): StanceCel
     summary: current.summary,
     since: run[0].occurredAt,
     confidence: strongest(run.map((c) => confidenceIn(c.ev, view))),
-    evidence: run.map((c) => c.ev.id).reverse(),
+    evidence: latest(run, limit).map((c) => c.ev.id).reverse(),
+    ...(run.length > limit ? { evidenceTotal: run.length } : {}),
   };
 }
 
@@ -83,6 +93,7 @@ export function viewActor(
   view: View,
   roles: ReadonlyMap<string, string>,
   proposalStatus: (proposalId: string) => string | null,
+  limit = DEFAULT_LIST_LIMIT,
 ): ActorPosition {
   const live = entries.filter((e) => counts(e.ev, view)).sort(byOccurrence);
 
@@ -94,7 +105,7 @@ export function viewActor(
     }
   }
   const stances: Record<string, StanceCell> = {};
-  for (const issue of [...cells.keys()].sort()) stances[issue] = stanceCell(cells.get(issue)!, view)!;
+  for (const issue of [...cells.keys()].sort()) stances[issue] = stanceCell(cells.get(issue)!, view, limit)!;
 
   const seen = new Set<string>();
   const proposals = live
@@ -123,19 +134,19 @@ export function viewActor(
     }];
   });
 
+  const applied = live.flatMap((e) => (e.applied ? [{ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.applied }] : []));
+  const received = live.flatMap((e) => (e.received ? [{ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.received }] : []));
   const last = live.at(-1);
   return {
     actor: info.slug,
     name: info.name,
     role: info.role,
     stances,
-    proposals,
-    meetings,
-    pressure: {
-      applied: live.flatMap((e) => (e.applied ? [{ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.applied }] : [])),
-      received: live.flatMap((e) => (e.received ? [{ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.received }] : [])),
-    },
+    proposals: latest(proposals, limit),
+    meetings: latest(meetings, limit),
+    pressure: { applied: latest(applied, limit), received: latest(received, limit) },
     lastEventAt: last?.occurredAt ?? null,
     position: live.reduce((max, e) => Math.max(max, e.ev.stamp.position), 0),
+    totals: { proposals: proposals.length, meetings: meetings.length, applied: applied.length, received: received.length },
   };
 }
