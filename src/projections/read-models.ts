@@ -3,9 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFound } from '../http/problems.js';
 import { RegistryService, type Actor } from '../registry/registry.service.js';
-import { inView as stampInView, type View } from './evidence.js';
-import { EntryCache } from './positions/entry-cache.js';
-import type { ActorEntry } from './positions/positions.fold.js';
+import { byOccurrence, inView as stampInView, type View } from './evidence.js';
+import { DocCache } from './doc-cache.js';
+import { actorOfKey, type ActorEntry } from './positions/positions.fold.js';
 import { DEFAULT_LIST_LIMIT, viewActor, type ActorPosition } from './positions/positions.view.js';
 import { stanceHistory, type StanceChange } from './positions/stance-history.js';
 import { DocStore } from './projector/doc-store.js';
@@ -18,14 +18,16 @@ import { viewTimelineEntry, type TimelineEntry, type TimelineFilter } from './ti
 @Injectable()
 export class ReadModels {
   private readonly docs: DocStore;
-  private readonly entries: EntryCache;
+  private readonly entries: DocCache<ActorEntry>;
+  private readonly proposalDocs: DocCache<ProposalDoc>;
 
   constructor(
     @Inject(DataSource) db: DataSource,
     @Inject(RegistryService) private readonly registry: RegistryService,
   ) {
     this.docs = new DocStore(db);
-    this.entries = new EntryCache(this.docs);
+    this.entries = new DocCache<ActorEntry>(this.docs, 'positions', (key) => (key.startsWith('~') ? undefined : actorOfKey(key)), byOccurrence);
+    this.proposalDocs = new DocCache<ProposalDoc>(this.docs, 'proposals', () => '', (a, b) => (a.proposalId < b.proposalId ? -1 : 1));
   }
 
   /** The log position the answers reflect. */
@@ -36,10 +38,9 @@ export class ReadModels {
   async positions(view: View, only?: Actor, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition[]> {
     const actors = only ? [only] : await this.registry.actors();
     const byActor = new Map<string, readonly ActorEntry[]>();
-    for (const a of actors) byActor.set(a.slug, inView(await this.entries.entries(a.slug), view));
-    const proposalIds = new Set([...byActor.values()].flatMap((list) => list.flatMap((e) => (e.proposals ?? []).map((p) => p.proposalId))));
-    const proposals = await this.docs.activeDocs<ProposalDoc>('proposals', [...proposalIds]);
-    const status = (id: string) => viewProposal(proposals.get(id), view)?.status ?? null;
+    for (const a of actors) byActor.set(a.slug, inView(await this.entries.group(a.slug), view));
+    await this.proposalDocs.ready();
+    const status = (id: string) => viewProposal(this.proposalDocs.peek('', id), view)?.status ?? null;
     const roles = new Map((await this.registry.actors()).map((a) => [a.slug, a.role as string]));
     return actors.map((a) => viewActor(a, byActor.get(a.slug) ?? [], view, roles, status, limit));
   }
@@ -53,7 +54,7 @@ export class ReadModels {
   async history(slug: string, issue: string, view: View): Promise<StanceChange[]> {
     const actor = await this.registry.actor(slug);
     if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
-    return stanceHistory(inView(await this.entries.entries(slug), view), issue, view);
+    return stanceHistory(inView(await this.entries.group(slug), view), issue, view);
   }
 
   async proposals(view: View): Promise<ProposalView[]> {

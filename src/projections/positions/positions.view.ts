@@ -54,36 +54,18 @@ export interface ActorPosition {
 /** The latest items kept in each list of a position (and in a stance's evidence) unless asked otherwise. */
 export const DEFAULT_LIST_LIMIT = 100;
 
-const latest = <T>(items: T[], limit: number) => (items.length > limit ? items.slice(items.length - limit) : items);
 
 export interface DatedClaim extends Claim {
   ev: Evidence;
   occurredAt: string;
 }
 
-/** The stance of one cell from its claims that count in the view, latest occurrence first. */
-export function stanceCell(claims: readonly DatedClaim[], view: View, limit = DEFAULT_LIST_LIMIT): StanceCell | undefined {
-  const live = claims.filter((c) => counts(c.ev, view)).sort(byOccurrence);
-  const current = live.at(-1);
-  if (!current) return undefined;
-  // The stance has held since the first of the unbroken run of claims that agree with it.
-  let start = live.length - 1;
-  while (start > 0 && live[start - 1].stance === current.stance) start--;
-  const run = live.slice(start);
-  return {
-    stance: current.stance,
-    ...(current.terms ? { terms: current.terms } : {}),
-    ...(current.conditions ? { conditions: current.conditions } : {}),
-    ...(current.on ? { on: current.on } : {}),
-    summary: current.summary,
-    since: run[0].occurredAt,
-    confidence: strongest(run.map((c) => confidenceIn(c.ev, view))),
-    evidence: latest(run, limit).map((c) => c.ev.id).reverse(),
-    ...(run.length > limit ? { evidenceTotal: run.length } : {}),
-  };
-}
-
 /**
+ * One pass over the actor's entries, newest first: each stance cell stops collecting at its
+ * first disagreeing claim (a stance holds since the first of the unbroken run of claims that
+ * agree with it), and the lists build only the items they show.
+ *
+ * @param entries the actor's entries (the reader's cache keeps them in occurrence order already)
  * @param roles every registered actor's default role, to show who mediated a meeting
  * @param proposalStatus the status of a proposal in the same view (null when it is not on record)
  */
@@ -95,58 +77,94 @@ export function viewActor(
   proposalStatus: (proposalId: string) => string | null,
   limit = DEFAULT_LIST_LIMIT,
 ): ActorPosition {
-  const live = entries.filter((e) => counts(e.ev, view)).sort(byOccurrence);
-
-  const cells = new Map<string, DatedClaim[]>();
-  for (const e of live) {
-    for (const c of e.claims ?? []) {
-      const cell = cells.get(c.issue) ?? cells.set(c.issue, []).get(c.issue)!;
-      cell.push({ ...c, ev: e.ev, occurredAt: e.occurredAt });
-    }
-  }
-  const stances: Record<string, StanceCell> = {};
-  for (const issue of [...cells.keys()].sort()) stances[issue] = stanceCell(cells.get(issue)!, view, limit)!;
-
+  entries = inOccurrenceOrder(entries);
+  const runs = new Map<string, { claims: DatedClaim[]; closed: boolean }>();
   const seen = new Set<string>();
-  const proposals = live
-    .flatMap((e) => e.proposals ?? [])
-    .filter((p) => {
+  const links: { proposalId: string; role: string }[] = [];
+  const meetings: ActorEntry[] = [];
+  const applied: ActorEntry[] = [];
+  const received: ActorEntry[] = [];
+  const totals = { proposals: 0, meetings: 0, applied: 0, received: 0 };
+  let last: ActorEntry | undefined;
+  let position = 0;
+
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (!counts(e.ev, view)) continue;
+    last ??= e;
+    if (e.ev.stamp.position > position) position = e.ev.stamp.position;
+    for (const c of e.claims ?? []) {
+      const run = runs.get(c.issue) ?? runs.set(c.issue, { claims: [], closed: false }).get(c.issue)!;
+      if (run.closed) continue;
+      if (run.claims.length && run.claims[0].stance !== c.stance) run.closed = true;
+      else run.claims.push({ ...c, ev: e.ev, occurredAt: e.occurredAt });
+    }
+    for (const p of e.proposals ?? []) {
       const key = `${p.proposalId}\u0000${p.role}`;
-      return !seen.has(key) && seen.add(key);
-    })
-    .map((p) => ({ proposalId: p.proposalId, role: p.role, status: proposalStatus(p.proposalId) }))
-    .filter((p) => p.status !== null);
+      if (!seen.has(key) && seen.add(key)) links.push(p);
+    }
+    if (e.meeting && totals.meetings++ < limit) meetings.push(e);
+    if (e.applied && totals.applied++ < limit) applied.push(e);
+    if (e.received && totals.received++ < limit) received.push(e);
+  }
+  totals.proposals = links.length;
 
-  const meetings = live.flatMap((e) => {
-    if (!e.meeting) return [];
-    const m = e.meeting;
-    const everyone = [info.slug, ...m.with];
-    return [{
-      eventId: e.ev.id,
-      ...(m.meetingId ? { meetingId: m.meetingId } : {}),
-      occurredAt: e.occurredAt,
-      with: m.with,
-      ...(m.host ? { host: m.host } : {}),
-      mediators: everyone.filter((a) => a === m.host || roles.get(a) === 'mediator'),
-      location: m.location,
-      ...(m.tone ? { tone: m.tone } : {}),
-      summary: m.summary,
-    }];
-  });
+  const stances: Record<string, StanceCell> = {};
+  for (const issue of [...runs.keys()].sort()) {
+    const run = runs.get(issue)!.claims; // newest first
+    const current = run[0];
+    stances[issue] = {
+      stance: current.stance,
+      ...(current.terms ? { terms: current.terms } : {}),
+      ...(current.conditions ? { conditions: current.conditions } : {}),
+      ...(current.on ? { on: current.on } : {}),
+      summary: current.summary,
+      since: run[run.length - 1].occurredAt,
+      confidence: strongest(run.map((c) => confidenceIn(c.ev, view))),
+      evidence: run.slice(0, limit).map((c) => c.ev.id),
+      ...(run.length > limit ? { evidenceTotal: run.length } : {}),
+    };
+  }
 
-  const applied = live.flatMap((e) => (e.applied ? [{ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.applied }] : []));
-  const received = live.flatMap((e) => (e.received ? [{ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.received }] : []));
-  const last = live.at(-1);
+  const proposals: { proposalId: string; role: string; status: string | null }[] = [];
+  for (const p of links) {
+    if (proposals.length >= limit) break;
+    const status = proposalStatus(p.proposalId);
+    if (status !== null) proposals.push({ proposalId: p.proposalId, role: p.role, status });
+  }
+
   return {
     actor: info.slug,
     name: info.name,
     role: info.role,
     stances,
-    proposals: latest(proposals, limit),
-    meetings: latest(meetings, limit),
-    pressure: { applied: latest(applied, limit), received: latest(received, limit) },
+    proposals: proposals.reverse(),
+    meetings: meetings.reverse().map((e) => {
+      const m = e.meeting!;
+      const everyone = [info.slug, ...m.with];
+      return {
+        eventId: e.ev.id,
+        ...(m.meetingId ? { meetingId: m.meetingId } : {}),
+        occurredAt: e.occurredAt,
+        with: m.with,
+        ...(m.host ? { host: m.host } : {}),
+        mediators: everyone.filter((a) => a === m.host || roles.get(a) === 'mediator'),
+        location: m.location,
+        ...(m.tone ? { tone: m.tone } : {}),
+        summary: m.summary,
+      };
+    }),
+    pressure: {
+      applied: applied.reverse().map((e) => ({ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.applied! })),
+      received: received.reverse().map((e) => ({ eventId: e.ev.id, occurredAt: e.occurredAt, ...e.received! })),
+    },
     lastEventAt: last?.occurredAt ?? null,
-    position: live.reduce((max, e) => Math.max(max, e.ev.stamp.position), 0),
-    totals: { proposals: proposals.length, meetings: meetings.length, applied: applied.length, received: received.length },
+    position,
+    totals,
   };
+}
+
+function inOccurrenceOrder(entries: readonly ActorEntry[]): readonly ActorEntry[] {
+  for (let i = 1; i < entries.length; i++) if (byOccurrence(entries[i - 1], entries[i]) > 0) return [...entries].sort(byOccurrence);
+  return entries;
 }

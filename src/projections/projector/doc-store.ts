@@ -63,19 +63,20 @@ export class DocStore {
 
   /**
    * Active documents under a prefix that changed after `since` (all of them for since = -1),
-   * with the generation and checkpoint they belong to, read in one statement so they agree.
+   * up to the active checkpoint read first: whatever the projector commits meanwhile waits for
+   * the next call, so the documents and the checkpoint returned always agree.
    */
   async activeChangedSince<D>(projection: string, prefix: string, since: number): Promise<{ generation: number; checkpoint: number; docs: { key: string; doc: D }[] }> {
     const [state] = await this.db.query(`SELECT active_generation AS g, active_checkpoint AS c FROM projection_state WHERE projection = $1`, [projection]);
     if (!state) return { generation: 0, checkpoint: 0, docs: [] };
-    const rows: { key: string; doc: D; g: number; c: string }[] = await this.db.query(
-      `SELECT d.key, d.doc, s.active_generation AS g, s.active_checkpoint AS c FROM projection_docs d ${ACTIVE}
-       WHERE d.projection = $1 AND d.key LIKE $2 AND d.changed_at > $3 AND d.changed_at <= s.active_checkpoint`,
-      [projection, `${escapeLike(prefix)}%`, since],
+    const generation = Number(state.g);
+    const checkpoint = Number(state.c);
+    if (checkpoint <= since) return { generation, checkpoint, docs: [] };
+    const docs: { key: string; doc: D }[] = await this.db.query(
+      `SELECT key, doc FROM projection_docs WHERE projection = $1 AND generation = $2 AND changed_at > $3 AND changed_at <= $4 AND key LIKE $5`,
+      [projection, generation, since, checkpoint, `${escapeLike(prefix)}%`],
     );
-    const generation = rows[0] ? Number(rows[0].g) : Number(state.g);
-    const checkpoint = rows[0] ? Number(rows[0].c) : Number(state.c);
-    return { generation, checkpoint, docs: rows.map((r) => ({ key: r.key, doc: r.doc })) };
+    return { generation, checkpoint, docs };
   }
 
   /** Active documents by key, as readers see them. */

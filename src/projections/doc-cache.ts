@@ -1,0 +1,65 @@
+// A reader-side cache of one projection's active documents, grouped (e.g. per actor) and kept
+// sorted. Each read asks PostgreSQL only for what changed since the cache's checkpoint (usually
+// nothing), so a time-travel query costs a pass over documents in memory, not a re-read.
+import type { DocStore } from './projector/doc-store.js';
+
+export class DocCache<D> {
+  private generation = -1;
+  private checkpoint = -1;
+  private readonly groups = new Map<string, Map<string, D>>();
+  private readonly sorted = new Map<string, D[]>();
+  private refreshing?: Promise<void>;
+
+  constructor(
+    private readonly docs: DocStore,
+    private readonly projection: string,
+    /** Which group a key belongs to; undefined leaves the document out. */
+    private readonly groupOf: (key: string) => string | undefined,
+    private readonly order: (a: D, b: D) => number,
+  ) {}
+
+  /** A group's documents in order, as of the latest checkpoint readers may see. */
+  async group(name: string): Promise<readonly D[]> {
+    await this.refresh();
+    let list = this.sorted.get(name);
+    if (!list) {
+      list = [...(this.groups.get(name)?.values() ?? [])].sort(this.order);
+      this.sorted.set(name, list);
+    }
+    return list;
+  }
+
+  /** Brings the cache up to date; `peek` then reads it without waiting. */
+  ready(): Promise<void> {
+    return this.refresh();
+  }
+
+  peek(name: string, key: string): D | undefined {
+    return this.groups.get(name)?.get(key);
+  }
+
+  private refresh(): Promise<void> {
+    // One refresh at a time; concurrent readers share it.
+    this.refreshing ??= this.load().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    const changed = await this.docs.activeChangedSince<D>(this.projection, '', this.checkpoint);
+    if (changed.generation !== this.generation) {
+      // A rebuild switched readers to a new generation: start over from it.
+      this.groups.clear();
+      this.sorted.clear();
+      this.generation = changed.generation;
+      this.checkpoint = -1;
+      return this.load();
+    }
+    for (const { key, doc } of changed.docs) {
+      const name = this.groupOf(key);
+      if (name === undefined) continue;
+      (this.groups.get(name) ?? this.groups.set(name, new Map()).get(name)!).set(key, doc);
+      this.sorted.delete(name);
+    }
+    this.checkpoint = Math.max(this.checkpoint, changed.checkpoint);
+  }
+}
