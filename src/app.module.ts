@@ -12,6 +12,7 @@ import { EventsController } from './events/events.controller.js';
 import { GetEventHandler, GetEventsHandler } from './events/read-events.query.js';
 import { HealthController } from './http/health.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
+import { RateLimitGuard } from './http/rate-limit.guard.js';
 import { AdminController } from './projections/admin/admin.controller.js';
 import { GetActorPositionHandler, GetPositionsHandler, GetStanceHistoryHandler } from './projections/positions/get-positions.query.js';
 import { PositionsController } from './projections/positions/positions.controller.js';
@@ -47,6 +48,7 @@ export class AppModule {
         { provide: ApiKeys, useValue: deps.apiKeys },
         { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         RegistryService,
         ReadModels,

@@ -5,6 +5,7 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from '@fastify/helmet';
 import { AppModule } from './app.module.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import type { Config } from './config/config.js';
@@ -53,6 +54,10 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       const detail = status === 500 ? 'An unexpected error occurred; it has been logged.' : error.message;
       if (status === 500) logger.error(error.stack ?? error.message);
       reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(problemBody(status, status === 500 ? 'Internal server error' : 'Bad request', detail, request.url.split('?')[0]));
+    });
+    // Security headers; Swagger UI at /docs needs its inline bootstrap script and styles.
+    await app.register(helmet as never, {
+      contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
     });
     if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()), methods: ['GET', 'POST'] });
     setUpOpenApi(app);

@@ -29,7 +29,7 @@ export class AuthGuard implements CanActivate {
 
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new Problem(401, 'Unauthorized', 'Send an API key as "Authorization: Bearer <key>".', {}, );
+    if (!match) throw new Problem(401, 'Unauthorized', 'Send an API key as "Authorization: Bearer <key>".');
     const key = this.keys.find(match[1]);
     if (!key) throw new Problem(401, 'Unauthorized', 'The API key is not valid.');
     if (needed === 'admin' && key.role !== 'admin') throw new Problem(403, 'Forbidden', `This needs an admin key; "${key.name}" is an ${key.role}.`);

@@ -1,0 +1,44 @@
+// Who gets in and how often: rate limits, security headers, keys kept out of answers.
+import { statement } from './support/envelopes.js';
+import { EDITOR_KEY, TestApp } from './support/test-server.js';
+
+describe('security', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await TestApp.start({ RATE_LIMIT_PER_MINUTE: '5', READ_ACCESS: 'key' });
+  });
+  afterAll(() => app.stop());
+
+  it('over the per-minute limit a client gets 429 with Retry-After, and nothing is appended', async () => {
+    const replies = [];
+    for (let i = 0; i < 6; i++) replies.push(await app.post('/events', statement()));
+    expect(replies.slice(0, 5).map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(replies[5].status).toBe(429);
+    expect(replies[5].headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(replies[5].headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await app.eventCount()).toBe(5);
+  });
+
+  it('sends security headers', async () => {
+    const other = await TestApp.start();
+    try {
+      const reply = await other.get('/health');
+      expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(reply.headers.get('x-frame-options')).toBeTruthy();
+      expect(reply.headers.get('content-security-policy')).toContain("default-src 'self'");
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('with READ_ACCESS=key, reads need a key too', async () => {
+    const other = await TestApp.start({ READ_ACCESS: 'key' });
+    try {
+      expect((await other.get('/positions')).status).toBe(401);
+      expect((await other.get('/positions', EDITOR_KEY)).status).toBe(200);
+    } finally {
+      await other.stop();
+    }
+  });
+});
