@@ -125,3 +125,54 @@ export async function report(name: string, figures: Record<string, unknown>): Pr
 
 /** How big a run is: BENCH_SCALE=smoke for CI's few-second run. */
 export const SMOKE = process.env.BENCH_SCALE === 'smoke';
+
+export interface ChildServer {
+  url: string;
+  pid: number;
+  /** Resident memory of the server process, in MiB. */
+  rssMiB(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The server as its own process (so its memory can be measured apart from the benchmark's). */
+export async function startChildServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  const { spawn } = await import('node:child_process');
+  const { readFile } = await import('node:fs/promises');
+  const dataDir = path.join(os.tmpdir(), `standpoint-bench-child-${randomBytes(4).toString('hex')}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', DATA_DIR: dataDir, API_KEYS: `bench:admin:${KEY}`, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    rssMiB: async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function httpJson(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Seconds each throughput case runs: BENCH_SECONDS, 5 by default, 1 for the smoke run. */
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 1 : 5));

@@ -1,7 +1,7 @@
 // Builds a running Standpoint: database (embedded or DATABASE_URL), migrations, keys, the Nest
 // app on Fastify. main.ts and the tests both start the server through here.
 import 'reflect-metadata';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -34,8 +34,11 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, announceKey = defaultAnnounce, options: ServerOptions = {}): Promise<RunningServer> {
+  // Structured (one JSON object a line) unless LOG_FORMAT=text. Nothing logged carries a key:
+  // requests are not logged with their headers, and the first-run key goes to stdout once.
+  const consoleLogger = new ConsoleLogger({ json: config.LOG_FORMAT === 'json', logLevels: LEVELS[config.LOG_LEVEL] });
+  Logger.overrideLogger(consoleLogger);
   const logger = new Logger('standpoint');
-  Logger.overrideLogger(LEVELS[config.LOG_LEVEL]);
   const database = await startDatabaseServer(config.DATABASE_URL, config.DATA_DIR, (line) => logger.debug(line.trimEnd()));
   if (database.embedded) logger.log(`embedded PostgreSQL running under ${config.DATA_DIR}`);
   const dataSource = createDataSource(database.url);
@@ -44,7 +47,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
     const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT, onProtoPoisoning: 'error', onConstructorPoisoning: 'error', return503OnClosing: true });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, databaseUrl: database.url, apiKeys }), adapter, {
-      logger: LEVELS[config.LOG_LEVEL],
+      logger: consoleLogger,
     });
     const fastify = app.getHttpAdapter().getInstance();
     fastify.removeContentTypeParser(['text/plain']);

@@ -142,3 +142,42 @@ describe('the server killed with SIGKILL while the projector is mid-batch', () =
     await new Promise((r) => second.process.once('exit', r));
   });
 });
+
+describe('npm start as a newcomer runs it: embedded PostgreSQL, first-run key, SIGTERM', () => {
+  const dataDir = path.join(os.tmpdir(), `standpoint-newcomer-${process.pid}`);
+
+  function start(): Promise<{ url: string; out: () => string; process: ChildProcess }> {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    delete env.DATABASE_URL;
+    delete env.API_KEYS;
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (chunk) => (out += chunk));
+    proc.stderr!.on('data', (chunk) => (out += chunk));
+    return until('the server to listen', async () => {
+      if (proc.exitCode !== null) throw new Error(out);
+      const match = /listening on (http:\/\/[^\s]+)/.exec(out);
+      return match ? { url: match[1], out: () => out, process: proc } : undefined;
+    });
+  }
+
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('prints a working admin key once, finishes cleanly on SIGTERM and stops its PostgreSQL', async () => {
+    const first = await start();
+    const key = /(sp_[A-Za-z0-9_-]+)/.exec(first.out())![1];
+    expect((await post(`${first.url}/events`, statement(), key)).status).toBe(201);
+    first.process.kill('SIGTERM');
+    const code = await new Promise((r) => first.process.once('exit', r));
+    expect(code).toBe(0);
+    await expect(import('node:fs/promises').then((fs) => fs.access(path.join(dataDir, 'pg', 'postmaster.pid')))).rejects.toThrow();
+
+    const second = await start();
+    expect(second.out()).not.toContain(key);
+    expect((await post(`${second.url}/events`, statement(), key)).status).toBe(201);
+    const page = await json(await fetch(`${second.url}/events`));
+    expect(page.events).toHaveLength(2);
+    second.process.kill('SIGTERM');
+    expect(await new Promise((r) => second.process.once('exit', r))).toBe(0);
+  }, 60_000);
+});

@@ -31,6 +31,7 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   BODY_LIMIT: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1_048_576),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'silent']).default('log'),
+  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   CORS_ORIGINS: z.string().default(''),
 });
 

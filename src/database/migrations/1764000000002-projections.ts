@@ -35,7 +35,7 @@ export class Projections1764000000002 implements MigrationInterface {
         doc jsonb NOT NULL,
         PRIMARY KEY (projection, generation, key)
       )`);
-    await q.query(`CREATE INDEX projection_docs_sorted ON projection_docs (projection, generation, sort_key)`);
+    await q.query(`CREATE INDEX projection_docs_sorted ON projection_docs (projection, generation, sort_key) WHERE sort_key IS NOT NULL`);
     await q.query(`CREATE INDEX projection_docs_changed ON projection_docs (projection, generation, changed_at)`);
   }
 

@@ -14,7 +14,7 @@ import { missingTargets, toNewsEvent } from './news-events.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 const LOCK_KEY = 7_316_442_011; // any constant shared by every server of one database
-const PAGE = 1000;
+const PAGE = 2500;
 const POLL_MS = 1000;
 
 interface Runner {
@@ -182,6 +182,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     );
 
     await this.db.transaction(async (m) => {
+      // Read models can always be rebuilt from the log, and the checkpoint commits with them, so
+      // a crash can only lose whole pages, which are then applied again: no need to wait for fsync.
+      await m.query('SET LOCAL synchronous_commit = off');
       for (const { runner, overlay, checkpoint } of pending) {
         const docs = [...overlay].map(([key, doc]) => ({ key, doc, sortKey: runner.projection.sortKey?.(key, doc) ?? null }));
         await this.docStore.write(m, runner.projection.name, runner.state.generation, checkpoint, docs);
