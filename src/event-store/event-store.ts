@@ -69,7 +69,7 @@ const APPEND_SQL = `
   WHERE $2::bigint IS NULL OR (SELECT coalesce(max(position), 0) FROM events) = $2::bigint
   ORDER BY e.ord
   ON CONFLICT (id) DO NOTHING
-  RETURNING ${COLUMNS}`;
+  RETURNING position, id, recorded_at`;
 
 /** Only transactions that have finished and can never be joined by an older one. */
 const FENCE = `tx < pg_snapshot_xmin(pg_current_snapshot())`;
@@ -82,8 +82,17 @@ export interface ReadFilter {
   metadataContains?: Record<string, unknown>;
 }
 
+/** The part of a pg pool the hot path uses directly: TypeORM's query runner costs a round of bookkeeping per call. */
+interface Pool {
+  query(sql: string, params: unknown[]): Promise<{ rows: any[] }>;
+}
+
 export class EventStore {
-  constructor(private readonly db: DataSource) {}
+  private readonly pool: Pool;
+
+  constructor(private readonly db: DataSource) {
+    this.pool = (db.driver as unknown as { master: Pool }).master;
+  }
 
   /**
    * Appends all events or none. One round trip for a single event; a batch that meets existing
@@ -91,13 +100,13 @@ export class EventStore {
    */
   async append(events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
     if (events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) throw new RangeError(`append takes 1..${MAX_EVENTS_PER_APPEND} events`);
-    if (events.length === 1) return this.appendWithin(this.db.manager, events, expectedVersion);
+    if (events.length === 1) return this.appendWithin(this.pooled, events, expectedVersion);
     return this.db.transaction((manager) => this.appendWithin(manager, events, expectedVersion));
   }
 
   /** Appends inside the caller's transaction (one append per transaction: positions come from its id). */
   async appendWithin(m: EntityManager, events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
-    let rows: Row[];
+    let rows: Pick<Row, 'position' | 'id' | 'recorded_at'>[];
     try {
       rows = await m.query(APPEND_SQL, [JSON.stringify(events.map(toJson)), expectedVersion ?? null]);
     } catch (error) {
@@ -106,7 +115,11 @@ export class EventStore {
       }
       throw error;
     }
-    if (rows.length === events.length) return { kind: 'appended', events: rows.map(fromRow) };
+    if (rows.length === events.length) {
+      // What was sent plus what the server added: no need to read the payload back.
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return { kind: 'appended', events: events.map((e) => ({ ...e, position: Number(byId.get(e.id)!.position), recordedAt: new Date(byId.get(e.id)!.recorded_at) })) };
+    }
 
     const inserted = new Set(rows.map((r) => r.id));
     const missing = events.filter((e) => !inserted.has(e.id));
@@ -120,6 +133,11 @@ export class EventStore {
     if (differing.length > 0) throw new IdempotencyConflict(differing);
     if (rows.length > 0) throw new IdempotencyConflict(missing.map((e) => e.id)); // a batch half old, half new is not a retry
     return { kind: 'duplicate', events: events.map((e) => byId.get(e.id)!) };
+  }
+
+  /** The pool behind TypeORM, shaped like an EntityManager for the one-statement append. */
+  private get pooled(): EntityManager {
+    return { query: async (sql: string, params: unknown[]) => (await this.pool.query(sql, params)).rows } as unknown as EntityManager;
   }
 
   /** The highest committed position (0 for an empty log): what expectedVersion is compared with. */

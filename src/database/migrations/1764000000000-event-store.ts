@@ -21,9 +21,10 @@ export class EventStore1764000000000 implements MigrationInterface {
         metadata          jsonb       NOT NULL DEFAULT '{}',
         fingerprint       text        NOT NULL,
         tx                xid8        NOT NULL DEFAULT pg_current_xact_id(),
-        expected_version  bigint      UNIQUE
+        expected_version  bigint
       )`);
-    await q.query(`CREATE INDEX events_type_position ON events (type, position)`);
+    // Only conditional appends carry expected_version; the partial index costs the others nothing.
+    await q.query(`CREATE UNIQUE INDEX events_expected_version ON events (expected_version) WHERE expected_version IS NOT NULL`);
     await q.query(`
       CREATE FUNCTION events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -31,18 +32,12 @@ export class EventStore1764000000000 implements MigrationInterface {
       END $$`);
     await q.query(`CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_refuse_change()`);
     await q.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_change()`);
-    // Followers wake on this; the log stays the source of truth if a notification is missed.
-    await q.query(`
-      CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_notify('events_appended', '');
-        RETURN NULL;
-      END $$`);
-    await q.query(`CREATE TRIGGER events_appended AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION events_notify()`);
+    // No NOTIFY trigger: a notification takes a database-wide lock at commit, which serialises
+    // concurrent appends. The appending server wakes its projector directly; others poll.
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE events`);
-    await q.query(`DROP FUNCTION events_refuse_change(); DROP FUNCTION events_notify()`);
+    await q.query(`DROP FUNCTION events_refuse_change()`);
   }
 }

@@ -15,7 +15,7 @@ import { missingTargets, toNewsEvent } from './news-events.js';
 export const DATABASE_URL = Symbol('DATABASE_URL');
 const LOCK_KEY = 7_316_442_011; // any constant shared by every server of one database
 const PAGE = 2500;
-const POLL_MS = 1000;
+const POLL_MS = 250;
 
 interface Runner {
   projection: Projection<unknown>;
