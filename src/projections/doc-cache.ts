@@ -3,12 +3,15 @@
 // nothing), so a time-travel query costs a pass over documents in memory, not a re-read.
 import type { DocStore } from './projector/doc-store.js';
 
+const STALENESS_MS = 5;
+
 export class DocCache<D> {
   private generation = -1;
   private checkpoint = -1;
   private readonly groups = new Map<string, Map<string, D>>();
   private readonly sorted = new Map<string, D[]>();
   private refreshing?: Promise<void>;
+  private refreshedAt = 0;
 
   constructor(
     private readonly docs: DocStore,
@@ -38,9 +41,19 @@ export class DocCache<D> {
     return this.groups.get(name)?.get(key);
   }
 
+  /** Identifies what the cache holds: answers computed from the same version are the same. */
+  get version(): string {
+    return `${this.generation}:${this.checkpoint}`;
+  }
+
   private refresh(): Promise<void> {
-    // One refresh at a time; concurrent readers share it.
-    this.refreshing ??= this.load().finally(() => (this.refreshing = undefined));
+    // One refresh at a time, shared by concurrent readers; under load, at most one per
+    // STALENESS_MS (well inside the time a write takes to be projected anyway).
+    if (!this.refreshing && performance.now() - this.refreshedAt < STALENESS_MS) return Promise.resolve();
+    this.refreshing ??= this.load().finally(() => {
+      this.refreshing = undefined;
+      this.refreshedAt = performance.now();
+    });
     return this.refreshing;
   }
 

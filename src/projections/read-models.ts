@@ -20,6 +20,7 @@ export class ReadModels {
   private readonly docs: DocStore;
   private readonly entries: DocCache<ActorEntry>;
   private readonly proposalDocs: DocCache<ProposalDoc>;
+  private readonly nowMemo = new Map<string, { version: string; value: ActorPosition[] }>();
 
   constructor(
     @Inject(DataSource) db: DataSource,
@@ -37,6 +38,20 @@ export class ReadModels {
 
   async positions(view: View, only?: Actor, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition[]> {
     const actors = only ? [only] : await this.registry.actors();
+    if (Number.isFinite(view.asOf) || Number.isFinite(view.knownAt)) return this.computePositions(view, actors, limit);
+    // "Now" is what most readers ask for: computed once per version of the read models.
+    await Promise.all([this.entries.ready(), this.proposalDocs.ready()]);
+    const key = `${actors.map((a) => `${a.slug}:${a.name}:${a.role}`).join(',')}|${limit}`;
+    const version = `${this.entries.version}|${this.proposalDocs.version}`;
+    const memo = this.nowMemo.get(key);
+    if (memo?.version === version) return memo.value;
+    const value = await this.computePositions(view, actors, limit);
+    if (this.nowMemo.size > 100) this.nowMemo.clear();
+    this.nowMemo.set(key, { version, value });
+    return value;
+  }
+
+  private async computePositions(view: View, actors: Actor[], limit: number): Promise<ActorPosition[]> {
     const byActor = new Map<string, readonly ActorEntry[]>();
     for (const a of actors) byActor.set(a.slug, inView(await this.entries.group(a.slug), view));
     await this.proposalDocs.ready();
