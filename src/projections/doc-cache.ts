@@ -41,6 +41,11 @@ export class DocCache<D> {
     return this.groups.get(name)?.get(key);
   }
 
+  /** The log position the cached documents reflect. */
+  get position(): number {
+    return Math.max(0, this.checkpoint);
+  }
+
   /** Identifies what the cache holds: answers computed from the same version are the same. */
   get version(): string {
     return `${this.generation}:${this.checkpoint}`;

@@ -21,6 +21,7 @@ export class ReadModels {
   private readonly entries: DocCache<ActorEntry>;
   private readonly proposalDocs: DocCache<ProposalDoc>;
   private readonly nowMemo = new Map<string, { version: string; value: ActorPosition[] }>();
+  private readonly nowJson = new Map<string, { version: string; json: string }>();
 
   constructor(
     @Inject(DataSource) db: DataSource,
@@ -49,6 +50,24 @@ export class ReadModels {
     if (this.nowMemo.size > 100) this.nowMemo.clear();
     this.nowMemo.set(key, { version, value });
     return value;
+  }
+
+  /**
+   * GET /positions as JSON text. The answer for "now" is serialised once per version of the
+   * read models: at a few hundred KB, serialising dominated the cost of a request.
+   */
+  async positionsJson(view: View, echo: Record<string, string>, limit = DEFAULT_LIST_LIMIT): Promise<string> {
+    const actors = await this.positions(view, undefined, limit);
+    const position = Math.min(this.entries.position, this.proposalDocs.position);
+    if (Object.keys(echo).length) return JSON.stringify({ ...echo, position, actors });
+    const key = String(limit);
+    const version = `${this.entries.version}|${this.proposalDocs.version}|${actors.length}`;
+    const memo = this.nowJson.get(key);
+    if (memo?.version === version) return memo.json;
+    const json = JSON.stringify({ position, actors });
+    if (this.nowJson.size > 100) this.nowJson.clear();
+    this.nowJson.set(key, { version, json });
+    return json;
   }
 
   private async computePositions(view: View, actors: Actor[], limit: number): Promise<ActorPosition[]> {

@@ -5,8 +5,9 @@ import { ReadModels } from '../read-models.js';
 import type { ActorPosition } from './positions.view.js';
 import type { StanceChange } from './stance-history.js';
 
-export class GetPositions extends Query<{ position: number; actors: ActorPosition[] }> {
-  constructor(readonly view: View, readonly limit?: number) {
+/** Answers the JSON text of GET /positions (see ReadModels.positionsJson). */
+export class GetPositions extends Query<string> {
+  constructor(readonly view: View, readonly echo: Record<string, string>, readonly limit?: number) {
     super();
   }
 }
@@ -21,9 +22,8 @@ export class GetActorPosition extends Query<ActorPosition> {
 export class GetPositionsHandler implements IQueryHandler<GetPositions> {
   constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
 
-  async execute({ view, limit }: GetPositions) {
-    const [position, actors] = await Promise.all([this.read.checkpoint('positions', 'proposals'), this.read.positions(view, undefined, limit)]);
-    return { position, actors };
+  execute({ view, echo, limit }: GetPositions) {
+    return this.read.positionsJson(view, echo, limit);
   }
 }
 

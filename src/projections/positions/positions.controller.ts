@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ViewQuery } from '../view-query.decorator.js';
@@ -20,10 +21,11 @@ export class PositionsController {
   @ApiOperation({ summary: "Every actor's position: stances per issue, proposals, meetings, pressure" })
   @ViewQuery()
   @LimitQuery()
-  async all(@QueryParams() query: ViewParams & { limit?: string }) {
+  async all(@QueryParams() query: ViewParams & { limit?: string }, @Res({ passthrough: true }) reply: FastifyReply) {
     const { view, echo } = parseView(query);
-    const { position, actors } = await this.queries.execute(new GetPositions(view, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
-    return { ...echo, position, actors };
+    const json = await this.queries.execute(new GetPositions(view, echo as Record<string, string>, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return json;
   }
 
   @Get(':actor')
