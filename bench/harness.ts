@@ -4,10 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/config.js';
-import { ensureDatabase } from '../src/database/database.js';
+import { createScratchDatabase } from '../src/database/database.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { startServer, type RunningServer, type ServerOptions } from '../src/server.js';
 import { generateHistory, type GeneratedEvent } from './generate.js';
@@ -38,20 +37,8 @@ export async function postgresServer(): Promise<{ url: string; stop(): Promise<v
   };
 }
 
-export async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `standpoint_bench_${randomBytes(5).toString('hex')}`;
-  await ensureDatabase(serverUrl, name);
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+export function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  return createScratchDatabase(serverUrl, 'standpoint_bench');
 }
 
 export async function startBench(serverUrl: string, options: ServerOptions = {}, env: Record<string, string> = {}): Promise<Bench> {

@@ -24,13 +24,8 @@ export function formatInstant(at: Date, isDay: boolean): string {
   return isDay ? at.toISOString().slice(0, 10) : at.toISOString();
 }
 
-/**
- * @param corrections the SourceAdded / ReportRetracted events about this one, in position order
- * (retracted corroborations already left out by the caller)
- */
-export function represent(e: StoredEvent, corrections: StoredEvent[] = []): EventRepresentation {
-  const added = corrections.filter((c) => c.type === 'SourceAdded').map((c) => ({ eventId: c.id, source: (c.data as { source: Source }).source }));
-  const retraction = corrections.find((c) => c.type === 'ReportRetracted');
+/** The envelope as sent, with the clocks formatted and what the server added. */
+export function envelopeOf(e: StoredEvent) {
   return {
     id: e.id,
     type: e.type,
@@ -41,6 +36,18 @@ export function represent(e: StoredEvent, corrections: StoredEvent[] = []): Even
     recordedBy: e.recordedBy,
     sources: e.sources as Source[],
     data: e.data,
+  };
+}
+
+/**
+ * @param corrections the SourceAdded / ReportRetracted events about this one, in position order
+ * (retracted corroborations already left out by the caller)
+ */
+export function represent(e: StoredEvent, corrections: StoredEvent[] = []): EventRepresentation {
+  const added = corrections.filter((c) => c.type === 'SourceAdded').map((c) => ({ eventId: c.id, source: (c.data as { source: Source }).source }));
+  const retraction = corrections.find((c) => c.type === 'ReportRetracted');
+  return {
+    ...envelopeOf(e),
     confidence: confidenceOf([...(e.sources as Source[]), ...added.map((a) => a.source)]),
     retracted: Boolean(retraction),
     ...(retraction ? { retractedBy: retraction.id } : {}),

@@ -3,6 +3,7 @@
 // retractions included — without re-reading the log.
 import { confidenceOf, type Confidence } from '../catalogue/confidence.js';
 import type { NewsEvent, Stamp, TargetEvent } from '../catalogue/news-event.js';
+import type { DocReader } from './projection.js';
 import type { Source } from '../catalogue/primitives.js';
 
 export interface Evidence {
@@ -110,4 +111,15 @@ export function mapEvidence<T>(value: T, targetId: string, update: (ev: Evidence
 
 function isEvidence(v: Record<string, unknown>): boolean {
   return typeof v.id === 'string' && typeof v.stamp === 'object' && Array.isArray(v.retracted) && Array.isArray(v.added);
+}
+
+/** Applies a correction to the documents at `keys` (those holding the corrected event); returns the changed ones. */
+export function corrected<D>(docs: DocReader<D>, keys: string[], correction: NonNullable<ReturnType<typeof evidenceUpdate>>): Record<string, D> {
+  const changes: Record<string, D> = {};
+  for (const key of keys) {
+    const doc = docs.get(key);
+    const next = doc && mapEvidence(doc, correction.targetId, correction.update);
+    if (next && next !== doc) changes[key] = next;
+  }
+  return changes;
 }

@@ -2,10 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/config.js';
-import { ensureDatabase } from '../../src/database/database.js';
+import { createScratchDatabase } from '../../src/database/database.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const EDITOR_KEY = 'editor-secret-0123456789';
@@ -18,20 +17,7 @@ export async function testServerUrl(): Promise<string> {
 
 /** Creates an empty database for one test file and returns its URL. */
 export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const server = await testServerUrl();
-  const name = `standpoint_test_${randomBytes(6).toString('hex')}`;
-  await ensureDatabase(server, name);
-  const u = new URL(server);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: server });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+  return createScratchDatabase(await testServerUrl(), 'standpoint_test');
 }
 
 export interface Reply<T = any> {

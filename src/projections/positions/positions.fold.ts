@@ -3,7 +3,7 @@
 // the actor, with its evidence; positions.view.ts cuts any (asOf, knownAt) view from them.
 import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
 import { issuesTouchedBy, type Stance, type Terms } from '../../catalogue/primitives.js';
-import { evidenceOf, evidenceUpdate, mapEvidence, underlyingTarget, type Evidence } from '../evidence.js';
+import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { DocReader, Projection } from '../projection.js';
 
 export interface Claim {
@@ -144,14 +144,7 @@ function stripUndefined<T extends object>(value: T): T {
 
 export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent): Record<string, PositionsDoc> {
   const correction = evidenceUpdate(event);
-  if (!correction) return entriesOf(event as DomainEvent, docs);
-  const changes: Record<string, PositionsDoc> = {};
-  for (const key of readsOf(event)) {
-    const doc = docs.get(key);
-    const next = doc && mapEvidence(doc, correction.targetId, correction.update);
-    if (next && next !== doc) changes[key] = next;
-  }
-  return changes;
+  return correction ? corrected(docs, readsOf(event), correction) : entriesOf(event as DomainEvent, docs);
 }
 
 export const positionsProjection: Projection<PositionsDoc> = {

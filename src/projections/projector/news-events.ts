@@ -1,9 +1,8 @@
 // Turns stored events into the typed events the folds take, attaching the event a correction
 // is about (two levels: a retracted corroboration needs the event it corroborated).
 import type { NewsEvent } from '../../catalogue/news-event.js';
-import type { Source } from '../../catalogue/primitives.js';
 import type { StoredEvent } from '../../event-store/event-store.js';
-import { formatInstant } from '../../events/event-representation.js';
+import { envelopeOf } from '../../events/event-representation.js';
 
 const CORRECTIONS = new Set(['SourceAdded', 'ReportRetracted']);
 
@@ -12,18 +11,7 @@ export function targetIdOf(e: StoredEvent): string | undefined {
 }
 
 export function toNewsEvent(e: StoredEvent, lookup: (id: string) => StoredEvent | undefined): NewsEvent {
-  const base = {
-    id: e.id,
-    type: e.type,
-    position: e.position,
-    occurredAt: formatInstant(e.occurredAt, e.occurredIsDay),
-    reportedAt: formatInstant(e.reportedAt, e.reportedIsDay),
-    recordedAt: e.recordedAt.toISOString(),
-    recordedBy: e.recordedBy,
-    sources: e.sources as Source[],
-    stamp: { occurred: e.occurredAt.getTime(), reported: e.reportedAt.getTime(), position: e.position },
-    data: e.data,
-  };
+  const base = { ...envelopeOf(e), stamp: { occurred: e.occurredAt.getTime(), reported: e.reportedAt.getTime(), position: e.position } };
   const targetId = targetIdOf(e);
   if (!targetId) return base as NewsEvent;
   const target = lookup(targetId);

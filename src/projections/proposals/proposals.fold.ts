@@ -2,7 +2,7 @@
 // proposal; its status and terms for any (asOf, knownAt) are cut by proposals.view.ts.
 import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
 import type { Terms } from '../../catalogue/primitives.js';
-import { evidenceOf, evidenceUpdate, mapEvidence, underlyingTarget, type Evidence } from '../evidence.js';
+import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { DocReader, Projection } from '../projection.js';
 
 export interface ProposalVersion {
@@ -47,17 +47,7 @@ function proposalsOf(event: DomainEvent): string[] {
 
 export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent): Record<string, ProposalDoc> {
   const correction = evidenceUpdate(event);
-  if (correction) {
-    const target = underlyingTarget(event)!;
-    if (target.type === 'SourceAdded' || target.type === 'ReportRetracted') return {};
-    const changes: Record<string, ProposalDoc> = {};
-    for (const id of proposalsOf(target)) {
-      const doc = docs.get(id);
-      const next = doc && mapEvidence(doc, correction.targetId, correction.update);
-      if (next && next !== doc) changes[id] = next;
-    }
-    return changes;
-  }
+  if (correction) return corrected(docs, readsOf(event), correction);
   const e = event as DomainEvent;
   const ev = evidenceOf(e);
   const get = (id: string): ProposalDoc => docs.get(id) ?? { proposalId: id, versions: [], responses: [], agreements: [] };

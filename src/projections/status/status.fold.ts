@@ -1,7 +1,7 @@
 // Status (owns: whether a ceasefire is in effect and since when, detainees released per actor).
 // One entry per ceasefire change or release; viewStatus cuts any (asOf, knownAt) view from them.
 import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
-import { byOccurrence, counts, evidenceOf, evidenceUpdate, mapEvidence, underlyingTarget, type Evidence, type View } from '../evidence.js';
+import { byOccurrence, corrected, counts, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence, type View } from '../evidence.js';
 import type { DocReader, Projection } from '../projection.js';
 
 export type StatusDoc =
@@ -19,15 +19,7 @@ function readsOf(event: NewsEvent): string[] {
 
 export function evolveStatus(docs: DocReader<StatusDoc>, event: NewsEvent): Record<string, StatusDoc> {
   const correction = evidenceUpdate(event);
-  if (correction) {
-    const changes: Record<string, StatusDoc> = {};
-    for (const key of readsOf(event)) {
-      const doc = docs.get(key);
-      const next = doc && mapEvidence(doc, correction.targetId, correction.update);
-      if (next && next !== doc) changes[key] = next;
-    }
-    return changes;
-  }
+  if (correction) return corrected(docs, readsOf(event), correction);
   const e = event as DomainEvent;
   const ev = evidenceOf(e);
   if (e.type === 'CeasefireStarted' || e.type === 'CeasefireEnded') {

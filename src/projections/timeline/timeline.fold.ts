@@ -2,7 +2,7 @@
 // when it occurred; corrections update the entry of the event they are about.
 import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
 import { issuesTouchedBy } from '../../catalogue/primitives.js';
-import { evidenceOf, evidenceUpdate, mapEvidence, underlyingTarget, type Evidence } from '../evidence.js';
+import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { DocReader, Projection } from '../projection.js';
 import { actorsOf } from '../positions/positions.fold.js';
 
@@ -39,12 +39,7 @@ export function issuesOf(event: DomainEvent): string[] {
 
 export function evolveTimeline(docs: DocReader<TimelineDoc>, event: NewsEvent): Record<string, TimelineDoc> {
   const correction = evidenceUpdate(event);
-  if (correction) {
-    const target = underlyingTarget(event)!;
-    const doc = docs.get(target.id);
-    const next = doc && mapEvidence(doc, correction.targetId, correction.update);
-    return next && next !== doc ? { [target.id]: next } : {};
-  }
+  if (correction) return corrected(docs, [underlyingTarget(event)!.id], correction);
   const e = event as DomainEvent;
   return {
     [e.id]: { ev: evidenceOf(e), type: e.type, occurredAt: e.occurredAt, reportedAt: e.reportedAt, actors: actorsOf(e), issues: issuesOf(e), summary: e.data.summary },
