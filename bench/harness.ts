@@ -127,12 +127,13 @@ export async function startChildServer(databaseUrl: string, env: Record<string, 
   const { readFile } = await import('node:fs/promises');
   const dataDir = path.join(os.tmpdir(), `standpoint-bench-child-${randomBytes(4).toString('hex')}`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', DATA_DIR: dataDir, API_KEYS: `bench:admin:${KEY}`, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', DATA_DIR: dataDir, API_KEYS: `bench:admin:${KEY}`, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
+      if (process.env.BENCH_LOG_LEVEL) process.stderr.write(chunk);
       out += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(out);
       if (match) resolve(match[1]);
