@@ -116,6 +116,10 @@ describe('POST /events and friends', () => {
       expect(await app.eventCount()).toBe(count);
       const stored = await app.get(`/events/${target.id}`);
       expect(stored.body).toMatchObject({ retracted: true, retractedBy: first.body.id });
+      const onCorrection = await app.post('/events', { type: 'SourceAdded', occurredAt: '2023-12-22', sources: [{ outlet: 'AP', attribution: 'named' }], data: { eventId: first.body.id, source: { outlet: 'AP', attribution: 'named' } } });
+      expect(onCorrection.status).toBe(400);
+      expect(onCorrection.body.errors[0].path).toBe('data.eventId');
+      expect(await app.eventCount()).toBe(count);
     });
 
     it('a corroborating source raises the confidence shown on GET /events/:id', async () => {

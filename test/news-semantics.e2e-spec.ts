@@ -104,6 +104,33 @@ describe('news semantics over the founding week', () => {
     expect(after.map((r) => r.body)).toEqual(before.map((r) => r.body));
   });
 
+  it('writes that arrive during a rebuild are not lost, and reads answer throughout', async () => {
+    expect((await app.post('/admin/projections/rebuild', {}, ADMIN_KEY)).status).toBe(202);
+    const stances = ['supports', 'opposes', 'conditional'];
+    const writes = Array.from({ length: 30 }, (_, i) => ({
+      type: 'StatementIssued',
+      occurredAt: `2023-12-23T10:${String(i).padStart(2, '0')}:00Z`,
+      sources: [{ outlet: 'Reuters', attribution: 'named' }],
+      data: { actor: 'qatar', stances: [{ issue: 'negotiations', stance: stances[i % 3] }], summary: `qatar ${i}` },
+    }));
+    const [posted] = await Promise.all([
+      Promise.all(writes.map((w) => app.post('/events', w))),
+      (async () => {
+        for (let i = 0; i < 20; i++) expect((await app.get('/positions/qatar')).status).toBe(200);
+      })(),
+    ]);
+    expect(posted.every((r) => r.status === 201)).toBe(true);
+    for (;;) {
+      const { body } = await app.get('/admin/projections');
+      if (body.projections.every((p: any) => !p.rebuilding)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const qatar = await s.then('qatar');
+    expect(qatar.stances.negotiations).toMatchObject({ stance: stances[29 % 3], summary: 'qatar 29' });
+    const history = await app.get('/positions/qatar/history?issue=negotiations');
+    expect(history.body.changes).toHaveLength(30);
+  });
+
   it('only an admin may rebuild', async () => {
     expect((await app.post('/admin/projections/rebuild', {})).status).toBe(403);
   });
