@@ -26,6 +26,8 @@ import { GetTimelineHandler } from './projections/timeline/get-timeline.query.js
 import { TimelineController } from './projections/timeline/timeline.controller.js';
 import { RegistryController } from './registry/registry.controller.js';
 import { RegistryService } from './registry/registry.service.js';
+import { StreamController } from './stream/stream.controller.js';
+import { StreamService } from './stream/stream.service.js';
 
 export interface AppDependencies {
   config: Config;
@@ -40,7 +42,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [EventsController, PositionsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController],
+      controllers: [EventsController, PositionsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController, StreamController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: DataSource, useValue: deps.dataSource },
@@ -51,6 +53,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         RegistryService,
+        StreamService,
         ReadModels,
         Projector,
         AppendEventsHandler,

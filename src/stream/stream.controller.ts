@@ -1,0 +1,35 @@
+// GET /stream: Server-Sent Events of every stored event (`appended`, id = log position) and every
+// changed stance cell (`position`), filterable by actor, issue and type; resumable with
+// Last-Event-ID.
+import { Controller, Get, Inject, Query as QueryParams, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { EVENT_TYPES } from '../catalogue/catalogue.js';
+import { SLUG } from '../catalogue/primitives.js';
+import { InvalidInput } from '../http/problems.js';
+import { StreamService } from './stream.service.js';
+
+@ApiTags('stream')
+@Controller('stream')
+export class StreamController {
+  constructor(@Inject(StreamService) private readonly streams: StreamService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Live events (`appended`) and changed stance cells (`position`); reconnect with Last-Event-ID to resume without gaps' })
+  @ApiProduces('text/event-stream')
+  @ApiQuery({ name: 'actor', required: false })
+  @ApiQuery({ name: 'issue', required: false })
+  @ApiQuery({ name: 'type', required: false, enum: EVENT_TYPES })
+  @ApiQuery({ name: 'after', required: false, description: 'A log position to resume after (Last-Event-ID does the same)' })
+  stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @QueryParams() query: { actor?: string; issue?: string; type?: string; after?: string }) {
+    const errors = [];
+    if (query.actor && !SLUG.test(query.actor)) errors.push({ path: 'actor', message: 'must be an actor slug' });
+    if (query.issue && !SLUG.test(query.issue)) errors.push({ path: 'issue', message: 'must be an issue slug' });
+    if (query.type && !EVENT_TYPES.includes(query.type as never)) errors.push({ path: 'type', message: `must be one of ${EVENT_TYPES.join(', ')}` });
+    const resume = (request.headers['last-event-id'] as string | undefined) ?? query.after;
+    if (resume !== undefined && !/^\d+$/.test(resume)) errors.push({ path: 'Last-Event-ID', message: 'must be a log position' });
+    if (errors.length) throw new InvalidInput(errors);
+    reply.hijack();
+    void this.streams.serve(reply.raw, resume === undefined ? undefined : Number(resume), { actor: query.actor, issue: query.issue, type: query.type });
+  }
+}
