@@ -1,6 +1,6 @@
 // Faults survived for real: PostgreSQL stopped and started under a running server, and the
 // server killed with SIGKILL while the projector is mid-batch.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from '../src/server.js';
 import { statement } from './support/envelopes.js';
 import { ADMIN_KEY, EDITOR_KEY, freshDatabase } from './support/test-server.js';
 import { generateHistory } from '../bench/generate.js';
+import { startChildServer } from './support/child-server.js';
 
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` };
 const post = (url: string, body: unknown, key = EDITOR_KEY) =>
@@ -85,23 +86,11 @@ describe('the server killed with SIGKILL while the projector is mid-batch', () =
   let child: ChildProcess | undefined;
   const dataDir = path.join(os.tmpdir(), `standpoint-kill-${process.pid}`);
 
-  function startChild(): Promise<{ url: string; process: ChildProcess }> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...process.env, DATABASE_URL: db.url, PORT: '0', DATA_DIR: dataDir, API_KEYS: `editor:editor:${EDITOR_KEY},admin:admin:${ADMIN_KEY}`, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    return new Promise((resolve, reject) => {
-      let out = '';
-      proc.stdout!.on('data', (chunk) => {
-        out += chunk;
-        const match = /listening on (http:\/\/[^\s]+)/.exec(out);
-        if (match) resolve({ url: match[1], process: proc });
-      });
-      proc.stderr!.on('data', (chunk) => (out += chunk));
-      proc.on('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-    });
-  }
+  const startChild = async () => {
+    const server = await startChildServer({ DATABASE_URL: db.url, DATA_DIR: dataDir, API_KEYS: `editor:editor:${EDITOR_KEY},admin:admin:${ADMIN_KEY}` });
+    child = server.process;
+    return server;
+  };
 
   beforeAll(async () => {
     db = await freshDatabase();
@@ -146,26 +135,13 @@ describe('the server killed with SIGKILL while the projector is mid-batch', () =
 describe('npm start as a newcomer runs it: embedded PostgreSQL, first-run key, SIGTERM', () => {
   const dataDir = path.join(os.tmpdir(), `standpoint-newcomer-${process.pid}`);
 
-  function start(): Promise<{ url: string; out: () => string; process: ChildProcess }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-    delete env.DATABASE_URL;
-    delete env.API_KEYS;
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proc.stdout!.on('data', (chunk) => (out += chunk));
-    proc.stderr!.on('data', (chunk) => (out += chunk));
-    return until('the server to listen', async () => {
-      if (proc.exitCode !== null) throw new Error(out);
-      const match = /listening on (http:\/\/[^\s]+)/.exec(out);
-      return match ? { url: match[1], out: () => out, process: proc } : undefined;
-    });
-  }
+  const start = () => startChildServer({ DATA_DIR: dataDir, DATABASE_URL: undefined, API_KEYS: undefined });
 
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
   it('prints a working admin key once, finishes cleanly on SIGTERM and stops its PostgreSQL', async () => {
     const first = await start();
-    const key = /(sp_[A-Za-z0-9_-]+)/.exec(first.out())![1];
+    const key = /(sp_[A-Za-z0-9_-]+)/.exec(first.output())![1];
     expect((await post(`${first.url}/events`, statement(), key)).status).toBe(201);
     first.process.kill('SIGTERM');
     const code = await new Promise((r) => first.process.once('exit', r));
@@ -173,7 +149,7 @@ describe('npm start as a newcomer runs it: embedded PostgreSQL, first-run key, S
     await expect(import('node:fs/promises').then((fs) => fs.access(path.join(dataDir, 'pg', 'postmaster.pid')))).rejects.toThrow();
 
     const second = await start();
-    expect(second.out()).not.toContain(key);
+    expect(second.output()).not.toContain(key);
     expect((await post(`${second.url}/events`, statement(), key)).status).toBe(201);
     const page = await json(await fetch(`${second.url}/events`));
     expect(page.events).toHaveLength(2);
