@@ -1,6 +1,9 @@
 // Builds a running Standpoint: database (embedded or DATABASE_URL), migrations, keys, the Nest
 // app on Fastify. main.ts and the tests both start the server through here.
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -64,6 +67,8 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     });
     if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()), methods: ['GET', 'POST'] });
     setUpOpenApi(app);
+    // The page at / (plain HTML, CSS and ES modules from public/, no build step).
+    app.useStaticAssets({ root: publicDir(), prefix: '/', decorateReply: false });
     options.extraRoutes?.(fastify);
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = fastify.server.address();
@@ -86,6 +91,12 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     await database.stop();
     throw error;
   }
+}
+
+/** public/ beside src/ (tsx) or beside dist/ (the build). */
+function publicDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return [path.join(here, '..', 'public'), path.join(here, '..', '..', 'public')].find((dir) => existsSync(path.join(dir, 'index.html'))) ?? path.join(here, '..', 'public');
 }
 
 function defaultAnnounce(secret: string, file: string): void {
