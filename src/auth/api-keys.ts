@@ -45,7 +45,13 @@ export async function loadApiKeys(configured: ApiKeyConfig[] | undefined, dataDi
   }
   const secret = `sp_${randomBytes(24).toString('base64url')}`;
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
-  await writeFile(file, JSON.stringify({ name: 'admin', role: 'admin', sha256: hashSecret(secret).toString('hex') }, null, 2), { mode: 0o600, flag: 'wx' });
+  try {
+    await writeFile(file, JSON.stringify({ name: 'admin', role: 'admin', sha256: hashSecret(secret).toString('hex') }, null, 2), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another server sharing this data folder generated the key first: use that one.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadApiKeys(configured, dataDir, announce);
+    throw error;
+  }
   announce(secret, file);
   return new ApiKeys([{ name: 'admin', role: 'admin', hash: hashSecret(secret) }]);
 }
