@@ -71,6 +71,14 @@ const APPEND_SQL = `
   ON CONFLICT (id) DO NOTHING
   RETURNING position, id, recorded_at`;
 
+/** The same append for one event, with typed parameters, prepared once per connection. */
+const APPEND_ONE_SQL = `
+  INSERT INTO events (position, id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_by, data, sources, metadata, fingerprint, expected_version)
+  SELECT pg_current_xact_id()::text::bigint * 10000 + 1, $1::uuid, $2, $3::timestamptz, $4, $5::timestamptz, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12::bigint
+  WHERE $12::bigint IS NULL OR (SELECT coalesce(max(position), 0) FROM events) = $12::bigint
+  ON CONFLICT (id) DO NOTHING
+  RETURNING position, id, recorded_at`;
+
 /** Only transactions that have finished and can never be joined by an older one. */
 const FENCE = `tx < pg_snapshot_xmin(pg_current_snapshot())`;
 
@@ -84,7 +92,7 @@ export interface ReadFilter {
 
 /** The part of a pg pool the hot path uses directly: TypeORM's query runner costs a round of bookkeeping per call. */
 interface Pool {
-  query(sql: string, params: unknown[]): Promise<{ rows: any[] }>;
+  query(sql: string | { name: string; text: string; values: unknown[] }, params?: unknown[]): Promise<{ rows: any[] }>;
 }
 
 export class EventStore {
@@ -108,7 +116,7 @@ export class EventStore {
   async appendWithin(m: EntityManager, events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
     let rows: Pick<Row, 'position' | 'id' | 'recorded_at'>[];
     try {
-      rows = await m.query(APPEND_SQL, [JSON.stringify(events.map(toJson)), expectedVersion ?? null]);
+      rows = m === this.pooled && events.length === 1 ? await this.appendOne(events[0], expectedVersion) : await m.query(APPEND_SQL, [JSON.stringify(events.map(toJson)), expectedVersion ?? null]);
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION && expectedVersion !== undefined) {
         throw new WrongExpectedVersion(expectedVersion, await this.headPosition(m));
@@ -136,8 +144,11 @@ export class EventStore {
   }
 
   /** The pool behind TypeORM, shaped like an EntityManager for the one-statement append. */
-  private get pooled(): EntityManager {
-    return { query: async (sql: string, params: unknown[]) => (await this.pool.query(sql, params)).rows } as unknown as EntityManager;
+  private readonly pooled = { query: async (sql: string, params: unknown[]) => (await this.pool.query(sql, params)).rows } as unknown as EntityManager;
+
+  private async appendOne(e: NewStoredEvent, expectedVersion: number | undefined) {
+    const values = [e.id, e.type, e.occurredAt, e.occurredIsDay, e.reportedAt, e.reportedIsDay, e.recordedBy, JSON.stringify(e.data), JSON.stringify(e.sources), JSON.stringify(e.metadata), e.fingerprint, expectedVersion ?? null];
+    return (await this.pool.query({ name: 'standpoint_append_one', text: APPEND_ONE_SQL, values })).rows;
   }
 
   /** The highest committed position (0 for an empty log): what expectedVersion is compared with. */
