@@ -6,40 +6,52 @@
 // npm run bench:http   (BENCH_SECONDS per case; BENCH_SCALE=smoke for a few seconds)
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { KEY, loadHistory, percentile, postgresServer, report, round, SECONDS, settled, SMOKE, startBench } from './harness.js';
+import { generateHistory } from './generate.js';
+import { freshDatabase, httpJson, KEY, percentile, postgresServer, report, round, SECONDS, SMOKE, startChildServer } from './harness.js';
 import { event, rate, RAW_TABLE, rawInsert } from './raw-limit.js';
 
-const TWO_KB = JSON.stringify({ items: Array.from({ length: 24 }, (_, i) => ({ id: i, label: `item number ${i} of the baseline` })) }).slice(0, 2048);
 const PROBES = SMOKE ? 20 : 200;
 
 function cannon(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => autocannon({ ...options, duration: SECONDS }, (error, result) => (error ? reject(error) : resolve(result))));
 }
 
+// The server runs in its own process, so the load generator does not share its event loop.
 const pgServer = await postgresServer();
-const bench = await startBench(pgServer.url, {
-  extraRoutes: (fastify) => fastify.get('/bench/trivial', (_request, reply) => reply.type('application/json').send(TWO_KB)),
-});
-const raw = new pg.Pool({ connectionString: bench.databaseUrl, max: 8 });
+const database = await freshDatabase(pgServer.url);
+const server = await startChildServer(database.url, { STANDPOINT_BENCH_BASELINE: '1' });
+const raw = new pg.Pool({ connectionString: database.url, max: 8 });
+const bench = {
+  post: (route: string, body: unknown) => httpJson('POST', `${server.url}${route}`, body),
+  get: (route: string) => httpJson('GET', `${server.url}${route}`),
+};
+async function settled() {
+  for (;;) {
+    const { rows } = await raw.query(`SELECT (SELECT coalesce(max(position), 0) FROM events) AS head, coalesce(min(active_checkpoint), 0) AS p FROM projection_state`);
+    if (Number(rows[0].p) >= Number(rows[0].head)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 try {
   await raw.query(RAW_TABLE);
-  await loadHistory(bench, SMOKE ? 300 : 2000);
-  await settled(bench.db);
+  const history = [...generateHistory(SMOKE ? 300 : 2000, 42)];
+  for (let i = 0; i < history.length; i += 1000) await bench.post('/events/batch', { events: history.slice(i, i + 1000) });
+  await settled();
 
   const rawEightClients = await rate(8, 1, (n) => rawInsert(raw, [event(n)]));
   const append = await cannon({
-    url: `${bench.server.url}/events`,
+    url: `${server.url}/events`,
     connections: 16,
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ type: 'StatementIssued', occurredAt: '2025-10-01', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { actor: 'hamas', stances: [{ issue: 'negotiations', stance: 'conditional' }], summary: 'A statement about the talks.' } }),
   });
-  await settled(bench.db);
+  await settled();
 
   const reads: Record<string, unknown> = {};
-  const trivial = await cannon({ url: `${bench.server.url}/bench/trivial`, connections: 50 });
+  const trivial = await cannon({ url: `${server.url}/bench/trivial`, connections: 50 });
   for (const route of ['/positions', '/positions/hamas']) {
-    const r = await cannon({ url: `${bench.server.url}${route}`, connections: 50 });
+    const r = await cannon({ url: `${server.url}${route}`, connections: 50 });
     reads[route] = { requestsPerSecond: round(r.requests.average, 0), p99Ms: r.latency.p99, non2xx: r.non2xx, ratioToTrivial: round(r.requests.average / trivial.requests.average), target: '≥ 0.7×, p99 < 20 ms' };
   }
 
@@ -71,6 +83,7 @@ try {
   });
 } finally {
   await raw.end();
-  await bench.stop();
+  await server.stop();
+  await database.drop();
   await pgServer.stop();
 }

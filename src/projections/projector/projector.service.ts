@@ -34,6 +34,8 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   private loop?: Promise<void>;
   private wake?: () => void;
   private readonly idleWaiters = new Set<() => void>();
+  /** An append arrived while a page was being applied: look again before sleeping. */
+  private poked = false;
 
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
@@ -59,8 +61,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.releaseLead();
   }
 
-  /** Wakes the loop now (after an append on this server) instead of on the next notification. */
+  /** Wakes the loop now (after an append on this server) instead of on the next poll. */
   poke(): void {
+    this.poked = true;
     this.wake?.();
   }
 
@@ -71,8 +74,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
           await this.sleep(2000);
           continue;
         }
+        this.poked = false;
         const applied = await this.step();
-        if (applied === 0) {
+        if (applied === 0 && !this.poked) {
           for (const done of this.idleWaiters) done();
           this.idleWaiters.clear();
           await this.sleep(POLL_MS);
