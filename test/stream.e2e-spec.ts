@@ -1,46 +1,19 @@
 // GET /stream: events as they are stored, stance cells as they change, and a reconnect with
 // Last-Event-ID that misses nothing and repeats nothing.
 import { statement } from './support/envelopes.js';
+import { openStream } from './support/sse.js';
 import { TestApp } from './support/test-server.js';
 
-interface Frame {
-  id?: string;
-  event?: string;
-  data?: any;
-}
-
-/** Opens the stream and collects its frames until closed. */
+/** Opens the stream on the test server. */
 function open(app: TestApp, query = '', lastEventId?: string) {
-  const controller = new AbortController();
-  const frames: Frame[] = [];
-  const done = (async () => {
-    const response = await fetch(`${app.url}/stream${query}`, { headers: lastEventId ? { 'last-event-id': lastEventId } : {}, signal: controller.signal });
-    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let cut;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const frame: Frame = {};
-        for (const line of block.split('\n')) {
-          const [field, ...rest] = line.split(': ');
-          if (field === 'id') frame.id = rest.join(': ');
-          if (field === 'event') frame.event = rest.join(': ');
-          if (field === 'data') frame.data = JSON.parse(rest.join(': '));
-        }
-        if (frame.event) frames.push(frame);
-      }
-    }
-  })().catch((error) => {
-    if (error.name !== 'AbortError') throw error;
-  });
-  return { frames, close: async () => (controller.abort(), await done) };
+  const stream = openStream(`${app.url}/stream${query}`, lastEventId ? { 'last-event-id': lastEventId } : {});
+  return {
+    frames: stream.frames,
+    close: async () => {
+      await stream.close();
+      expect(stream.contentType()).toMatch(/^text\/event-stream/);
+    },
+  };
 }
 
 async function until(check: () => boolean, timeoutMs = 10_000) {

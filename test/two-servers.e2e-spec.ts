@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startChildServer, type ChildServer } from './support/child-server.js';
 import { statement } from './support/envelopes.js';
+import { openStream } from './support/sse.js';
 import { EDITOR_KEY, freshDatabase } from './support/test-server.js';
 
 const json = async (url: string, init?: RequestInit): Promise<any> => (await fetch(url, init)).json();
@@ -20,24 +21,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-/** Counts the `appended` frames a stream client receives. */
+/** The ids of the events a stream client receives, from the start of the log. */
 function follow(url: string) {
-  const ids: string[] = [];
-  const controller = new AbortController();
-  const done = (async () => {
-    const response = await fetch(`${url}/stream?after=0`, { signal: controller.signal });
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      for (const match of buffer.matchAll(/event: appended\ndata: (\{.*\})\n\n/g)) ids.push(JSON.parse(match[1]).id);
-      buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
-    }
-  })().catch(() => undefined);
-  return { ids, close: async () => (controller.abort(), await done) };
+  const stream = openStream(`${url}/stream?after=0`);
+  return {
+    get ids(): string[] {
+      return stream.frames.filter((f) => f.event === 'appended').map((f) => f.data.id);
+    },
+    close: stream.close,
+  };
 }
 
 describe('two servers on one database', () => {

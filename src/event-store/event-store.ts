@@ -92,8 +92,10 @@ export interface ReadFilter {
 
 /** The part of a pg pool the hot path uses directly: TypeORM's query runner costs a round of bookkeeping per call. */
 interface Pool {
-  query(sql: string | { name: string; text: string; values: unknown[] }, params?: unknown[]): Promise<{ rows: any[] }>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: InsertedRow[] }>;
 }
+
+type InsertedRow = Pick<Row, 'position' | 'id' | 'recorded_at'>;
 
 export class EventStore {
   private readonly pool: Pool;
@@ -108,15 +110,20 @@ export class EventStore {
    */
   async append(events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
     if (events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) throw new RangeError(`append takes 1..${MAX_EVENTS_PER_APPEND} events`);
-    if (events.length === 1) return this.appendWithin(this.pooled, events, expectedVersion);
+    if (events.length === 1) return this.settle(this.db.manager, events, expectedVersion, () => this.appendOne(events[0], expectedVersion));
     return this.db.transaction((manager) => this.appendWithin(manager, events, expectedVersion));
   }
 
   /** Appends inside the caller's transaction (one append per transaction: positions come from its id). */
-  async appendWithin(m: EntityManager, events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
-    let rows: Pick<Row, 'position' | 'id' | 'recorded_at'>[];
+  appendWithin(m: EntityManager, events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
+    return this.settle(m, events, expectedVersion, () => m.query(APPEND_SQL, [JSON.stringify(events.map(toJson)), expectedVersion ?? null]));
+  }
+
+  /** Runs the insert and sorts out what it means: appended, an idempotent retry, or a conflict. */
+  private async settle(m: EntityManager, events: NewStoredEvent[], expectedVersion: number | undefined, insert: () => Promise<InsertedRow[]>): Promise<AppendOutcome> {
+    let rows: InsertedRow[];
     try {
-      rows = m === this.pooled && events.length === 1 ? await this.appendOne(events[0], expectedVersion) : await m.query(APPEND_SQL, [JSON.stringify(events.map(toJson)), expectedVersion ?? null]);
+      rows = await insert();
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION && expectedVersion !== undefined) {
         throw new WrongExpectedVersion(expectedVersion, await this.headPosition(m));
@@ -143,10 +150,8 @@ export class EventStore {
     return { kind: 'duplicate', events: events.map((e) => byId.get(e.id)!) };
   }
 
-  /** The pool behind TypeORM, shaped like an EntityManager for the one-statement append. */
-  private readonly pooled = { query: async (sql: string, params: unknown[]) => (await this.pool.query(sql, params)).rows } as unknown as EntityManager;
-
-  private async appendOne(e: NewStoredEvent, expectedVersion: number | undefined) {
+  /** One event through the pool directly, as a prepared statement: the hot path of POST /events. */
+  private async appendOne(e: NewStoredEvent, expectedVersion: number | undefined): Promise<InsertedRow[]> {
     const values = [e.id, e.type, e.occurredAt, e.occurredIsDay, e.reportedAt, e.reportedIsDay, e.recordedBy, JSON.stringify(e.data), JSON.stringify(e.sources), JSON.stringify(e.metadata), e.fingerprint, expectedVersion ?? null];
     return (await this.pool.query({ name: 'standpoint_append_one', text: APPEND_ONE_SQL, values })).rows;
   }

@@ -63,7 +63,7 @@ export class DocCache<D> {
   }
 
   private async load(): Promise<void> {
-    const changed = await this.docs.activeChangedSince<D>(this.projection, '', this.checkpoint);
+    const changed = await this.docs.activeChangedSince<D>(this.projection, this.checkpoint);
     if (changed.generation !== this.generation) {
       // A rebuild switched readers to a new generation: start over from it.
       this.groups.clear();

@@ -21,7 +21,8 @@ export class ReadModels {
   private readonly entries: DocCache<ActorEntry>;
   private readonly proposalDocs: DocCache<ProposalDoc>;
   private readonly nowMemo = new Map<string, { version: string; value: ActorPosition[] }>();
-  private readonly nowJson = new Map<string, { version: string; json: string }>();
+  /** The serialised form of a memoised "now" answer, for as long as that answer is kept. */
+  private readonly nowJson = new WeakMap<ActorPosition[], string>();
 
   constructor(
     @Inject(DataSource) db: DataSource,
@@ -60,13 +61,8 @@ export class ReadModels {
     const actors = await this.positions(view, undefined, limit);
     const position = Math.min(this.entries.position, this.proposalDocs.position);
     if (Object.keys(echo).length) return JSON.stringify({ ...echo, position, actors });
-    const key = String(limit);
-    const version = `${this.entries.version}|${this.proposalDocs.version}|${actors.length}`;
-    const memo = this.nowJson.get(key);
-    if (memo?.version === version) return memo.json;
-    const json = JSON.stringify({ position, actors });
-    if (this.nowJson.size > 100) this.nowJson.clear();
-    this.nowJson.set(key, { version, json });
+    let json = this.nowJson.get(actors);
+    if (json === undefined) this.nowJson.set(actors, (json = JSON.stringify({ position, actors })));
     return json;
   }
 
@@ -92,15 +88,15 @@ export class ReadModels {
   }
 
   async proposals(view: View): Promise<ProposalView[]> {
-    const rows = await this.docs.activeInView<ProposalDoc>('proposals', { asOf: Infinity, knownAt: Infinity });
-    return rows
-      .map((r) => viewProposal(r.doc, view))
+    return (await this.proposalDocs.group(''))
+      .map((doc) => viewProposal(doc, view))
       .filter((p): p is ProposalView => p !== null)
       .sort((a, b) => a.proposedAt.localeCompare(b.proposedAt) || a.proposalId.localeCompare(b.proposalId));
   }
 
   async proposal(id: string, view: View): Promise<ProposalView> {
-    const doc = (await this.docs.activeDocs<ProposalDoc>('proposals', [id])).get(id);
+    await this.proposalDocs.ready();
+    const doc = this.proposalDocs.peek('', id);
     const proposal = viewProposal(doc, view);
     if (!proposal) throw new NotFound(`no proposal "${id}" is on record${doc ? ' in this view' : ''}`);
     return proposal;

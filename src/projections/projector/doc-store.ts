@@ -62,44 +62,30 @@ export class DocStore {
   }
 
   /**
-   * Active documents under a prefix that changed after `since` (all of them for since = -1),
+   * Active documents that changed after `since` (all of them for since = -1),
    * up to the active checkpoint read first: whatever the projector commits meanwhile waits for
    * the next call, so the documents and the checkpoint returned always agree.
    */
-  async activeChangedSince<D>(projection: string, prefix: string, since: number): Promise<{ generation: number; checkpoint: number; docs: { key: string; doc: D }[] }> {
+  async activeChangedSince<D>(projection: string, since: number): Promise<{ generation: number; checkpoint: number; docs: { key: string; doc: D }[] }> {
     const [state] = await this.db.query(`SELECT active_generation AS g, active_checkpoint AS c FROM projection_state WHERE projection = $1`, [projection]);
     if (!state) return { generation: 0, checkpoint: 0, docs: [] };
     const generation = Number(state.g);
     const checkpoint = Number(state.c);
     if (checkpoint <= since) return { generation, checkpoint, docs: [] };
     const docs: { key: string; doc: D }[] = await this.db.query(
-      `SELECT key, doc FROM projection_docs WHERE projection = $1 AND generation = $2 AND changed_at > $3 AND changed_at <= $4 AND key LIKE $5`,
-      [projection, generation, since, checkpoint, `${escapeLike(prefix)}%`],
+      `SELECT key, doc FROM projection_docs WHERE projection = $1 AND generation = $2 AND changed_at > $3 AND changed_at <= $4`,
+      [projection, generation, since, checkpoint],
     );
     return { generation, checkpoint, docs };
   }
 
-  /** Active documents by key, as readers see them. */
-  async activeDocs<D>(projection: string, keys: string[]): Promise<Map<string, D>> {
-    const rows: { key: string; doc: D }[] = await this.db.query(`SELECT d.key, d.doc FROM projection_docs d ${ACTIVE} WHERE d.projection = $1 AND d.key = ANY($2)`, [projection, keys]);
-    return new Map(rows.map((r) => [r.key, r.doc]));
-  }
-
   /**
-   * Active documents under a key prefix that can count in the view (what occurred after asOf or
-   * was reported after knownAt is left out in SQL), in sort-key order.
+   * Active documents that can count in the view (what occurred after asOf or was reported after
+   * knownAt is left out in SQL), in sort-key order; `extraWhere` narrows further ($1.. its own).
    */
-  async activeInView<D>(projection: string, view: View, options: { prefix?: string; excludePrefix?: string; extraWhere?: string; extraParams?: unknown[] } = {}): Promise<{ key: string; doc: D }[]> {
+  async activeInView<D>(projection: string, view: View, options: { extraWhere?: string; extraParams?: unknown[] } = {}): Promise<{ key: string; doc: D }[]> {
     const params: unknown[] = [projection, bound(view.asOf), bound(view.knownAt)];
     let where = `d.projection = $1 AND ${IN_VIEW}`;
-    if (options.prefix) {
-      params.push(`${escapeLike(options.prefix)}%`);
-      where += ` AND d.key LIKE $${params.length}`;
-    }
-    if (options.excludePrefix) {
-      params.push(`${escapeLike(options.excludePrefix)}%`);
-      where += ` AND d.key NOT LIKE $${params.length}`;
-    }
     if (options.extraWhere) {
       where += ` AND ${options.extraWhere.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + params.length}`)}`;
       params.push(...(options.extraParams ?? []));
@@ -114,6 +100,3 @@ export class DocStore {
   }
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, '\\$&');
-}
