@@ -13,7 +13,11 @@ export interface Projection<D> {
   name: string;
   /** Bump when the fold changes: the server then rebuilds this projection at start-up. */
   version: number;
-  /** The keys `evolve` may read for this event: the projector loads them beforehand. */
+  /**
+   * The keys `evolve` may read for this event: the projector loads them beforehand. They are
+   * also the only existing keys it may change; any other key it returns must be new (the
+   * projector inserts those without looking, see DocStore.copyNew).
+   */
   reads(event: NewsEvent): string[];
   evolve(docs: DocReader<D>, event: NewsEvent): Record<string, D>;
   /** Optional ordering key stored beside the document (e.g. the timeline's occurrence order). */

@@ -135,11 +135,23 @@ function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Record<string
     default:
       assertNever(e);
   }
-  return { ...extra, ...Object.fromEntries([...entries].map(([actor, en]) => [entryKey(actor, e.id), stripUndefined(en)])) };
+  for (const [actor, en] of entries) extra[entryKey(actor, e.id)] = stripUndefined(en);
+  return extra;
 }
 
-function stripUndefined<T extends object>(value: T): T {
-  return JSON.parse(JSON.stringify(value));
+/**
+ * Leaves out optional fields that were not given, so an entry is the same in memory as read back
+ * from its JSON. In place, on the entry just built: a JSON round trip cost a tenth of a rebuild.
+ */
+function stripUndefined<T>(value: T): T {
+  if (Array.isArray(value)) value.forEach(stripUndefined);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) delete (value as Record<string, unknown>)[k];
+      else stripUndefined(v);
+    }
+  }
+  return value;
 }
 
 export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent): Record<string, PositionsDoc> {

@@ -1,4 +1,8 @@
 // Where projections keep their documents (the projection_docs and projection_state tables).
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { View } from '../evidence.js';
 
@@ -18,6 +22,20 @@ function stampOf(doc: unknown): { occurred: number | null; reported: number | nu
   const stamp = (doc as { ev?: { stamp?: { occurred: number; reported: number } } })?.ev?.stamp;
   return { occurred: stamp?.occurred ?? null, reported: stamp?.reported ?? null };
 }
+
+/** One document as the projector writes it, with the checkpoint that wrote it. */
+export interface DocWrite {
+  projection: string;
+  generation: number;
+  key: string;
+  sortKey: string | null;
+  doc: unknown;
+  changedAt: number;
+}
+
+/** COPY's text format: backslash, newline, carriage return and tab are escaped. */
+const copyText = (s: string) => (/[\\\n\r\t]/.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!) : s);
+const copyNullable = (v: string | number | null) => (v === null ? '\\N' : typeof v === 'number' ? String(v) : copyText(v));
 
 const ACTIVE = `JOIN projection_state s ON s.projection = d.projection AND s.active_generation = d.generation`;
 const IN_VIEW = `(d.occurred IS NULL OR d.occurred <= $2) AND (d.reported IS NULL OR d.reported <= $3)`;
@@ -49,16 +67,50 @@ export class DocStore {
     return new Map(rows.map((r) => [r.key, r.doc]));
   }
 
-  async write(m: EntityManager, projection: string, generation: number, checkpoint: number, docs: { key: string; sortKey: string | null; doc: unknown }[]): Promise<void> {
+  /** Inserts or replaces documents, of any projections, in one statement. */
+  async write(m: EntityManager, docs: DocWrite[]): Promise<void> {
     if (docs.length === 0) return;
     const stamps = docs.map((d) => stampOf(d.doc));
     await m.query(
       `INSERT INTO projection_docs (projection, generation, key, sort_key, occurred, reported, changed_at, doc)
-       SELECT $1, $2, t.k, t.s, t.o, t.r, $8, t.d::jsonb FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) AS t(k, s, o, r, d)
+       SELECT t.p, t.g, t.k, t.s, t.o, t.r, t.c, t.d::jsonb
+         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[]) AS t(p, g, k, s, o, r, c, d)
        ON CONFLICT (projection, generation, key) DO UPDATE
          SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported, changed_at = EXCLUDED.changed_at`,
-      [projection, generation, docs.map((d) => d.key), docs.map((d) => d.sortKey), stamps.map((s) => s.occurred), stamps.map((s) => s.reported), docs.map((d) => JSON.stringify(d.doc)), checkpoint],
+      [
+        docs.map((d) => d.projection),
+        docs.map((d) => d.generation),
+        docs.map((d) => d.key),
+        docs.map((d) => d.sortKey),
+        stamps.map((s) => s.occurred),
+        stamps.map((s) => s.reported),
+        docs.map((d) => d.changedAt),
+        docs.map((d) => JSON.stringify(d.doc)),
+      ],
     );
+  }
+
+  /**
+   * Inserts documents whose keys the generation does not hold yet, through COPY: about three
+   * times the rate of the INSERT above, which a rebuild's hundreds of thousands of documents
+   * need. A key that exists after all fails the whole transaction with a unique violation.
+   */
+  async copyNew(m: EntityManager, docs: DocWrite[]): Promise<void> {
+    if (docs.length === 0) return;
+    const client = (await m.queryRunner!.connect()) as pg.PoolClient;
+    const rows = function* () {
+      let chunk = '';
+      for (const d of docs) {
+        const { occurred, reported } = stampOf(d.doc);
+        chunk += `${copyText(d.projection)}\t${d.generation}\t${copyText(d.key)}\t${copyNullable(d.sortKey)}\t${copyNullable(occurred)}\t${copyNullable(reported)}\t${d.changedAt}\t${copyText(JSON.stringify(d.doc))}\n`;
+        if (chunk.length > 65_536) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk) yield chunk;
+    };
+    await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY projection_docs (projection, generation, key, sort_key, occurred, reported, changed_at, doc) FROM STDIN`)));
   }
 
   /**

@@ -9,12 +9,14 @@ import { DataSource } from 'typeorm';
 import { EventStore, type StoredEvent } from '../../event-store/event-store.js';
 import { PROJECTIONS } from '../all-projections.js';
 import type { Projection } from '../projection.js';
-import { DocStore, type ProjectionState } from './doc-store.js';
+import { DocStore, type DocWrite, type ProjectionState } from './doc-store.js';
 import { missingTargets, toNewsEvent } from './news-events.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 const LOCK_KEY = 7_316_442_011; // any constant shared by every server of one database
-const PAGE = 2500;
+const PAGE = 5000;
+/** Pages creating this many documents write them with COPY; small live pages keep one INSERT. */
+const COPY_FROM = 500;
 const POLL_MS = 250;
 
 interface Runner {
@@ -22,7 +24,21 @@ interface Runner {
   state: ProjectionState;
 }
 
+interface Folded {
+  runner: Runner;
+  overlay: Map<string, unknown>;
+  /** Keys the generation did not hold before this page. */
+  created: Set<string>;
+  checkpoint: number;
+}
+
 class LostOwnership extends Error {}
+
+/** A promise awaited later, not now: its failure must not count as unhandled in the meantime. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
 
 @Injectable()
 export class Projector implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -150,78 +166,119 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     return { ...state, version, generation, checkpoint: 0 };
   }
 
-  /** Applies one page of the log; returns how many events it applied. */
+  /**
+   * Applies what the log holds past the checkpoints; returns how many events it applied. On a
+   * long catch-up (a rebuild) the next page is read while this one is folded, and folded while
+   * the previous one is written: the log read, the fold and PostgreSQL's writes overlap. One
+   * write is in flight at a time, so checkpoints still advance in order.
+   */
   private async step(): Promise<number> {
-    const from = Math.min(...this.runners.map((r) => r.state.checkpoint));
-    const page = await this.store.read({ after: from, limit: PAGE });
-    if (page.length === 0) {
+    let applied = 0;
+    let next = this.store.read({ after: Math.min(...this.runners.map((r) => r.state.checkpoint)), limit: PAGE });
+    let writing: Promise<void> = Promise.resolve();
+    let inFlight = new Map<Runner, Map<string, unknown>>();
+    try {
+      for (;;) {
+        const page = await next;
+        if (page.length === 0) break;
+        next = page.length === PAGE && this.running ? settledLater(this.store.read({ after: page[page.length - 1].position, limit: PAGE })) : Promise.resolve([]);
+        const started = performance.now();
+        const folded = await this.fold(page, inFlight);
+        const foldMs = performance.now() - started;
+        await writing;
+        writing = settledLater(this.commit(folded, page.length, foldMs));
+        inFlight = new Map(folded.map((f) => [f.runner, f.overlay]));
+        applied += page.length;
+      }
+      await writing;
+    } finally {
+      await Promise.allSettled([writing, next]);
+    }
+    if (applied === 0) {
       await this.switchCaughtUpGenerations(true);
       await this.reloadIfChangedElsewhere();
-      return 0;
     }
-    const timings = { read: performance.now(), fold: 0, write: 0 };
+    return applied;
+  }
+
+  /**
+   * Folds a page into each projection's changed documents. A document is read from this page's
+   * overlay, else from the page being written (`inFlight`), else from the database, where every
+   * earlier page has committed.
+   */
+  private async fold(page: StoredEvent[], inFlight: Map<Runner, Map<string, unknown>>): Promise<Folded[]> {
     const lookup = await this.lookupFor(page);
-    timings.read = performance.now() - timings.read;
-    timings.fold = performance.now();
     const events = page.map((e) => ({ stored: e, news: toNewsEvent(e, (id) => lookup.get(id)) }));
     const last = page[page.length - 1].position;
-
-    const pending = await Promise.all(
+    return Promise.all(
       this.runners.map(async (runner) => {
         const todo = events.filter(({ stored }) => stored.position > runner.state.checkpoint);
+        const writing = inFlight.get(runner) ?? new Map<string, unknown>();
         // Only the documents this page's events read are loaded: memory stays flat as the log grows.
-        const wanted = [...new Set(todo.flatMap(({ news }) => runner.projection.reads(news)))];
-        const loaded = await this.docStore.load<unknown>(runner.projection.name, runner.state.generation, wanted);
-        const readable = new Set(wanted);
+        const wanted = new Set(todo.flatMap(({ news }) => runner.projection.reads(news)));
+        const loaded = await this.docStore.load<unknown>(runner.projection.name, runner.state.generation, [...wanted].filter((key) => !writing.has(key)));
         const overlay = new Map<string, unknown>();
         const reader = {
           get: (key: string) => {
             if (overlay.has(key)) return overlay.get(key);
-            if (!readable.has(key)) throw new Error(`${runner.projection.name} read ${key} without declaring it in reads()`);
-            return loaded.get(key);
+            if (!wanted.has(key)) throw new Error(`${runner.projection.name} read ${key} without declaring it in reads()`);
+            return writing.has(key) ? writing.get(key) : loaded.get(key);
           },
         };
         for (const { news } of todo) {
           for (const [key, doc] of Object.entries(runner.projection.evolve(reader, news))) overlay.set(key, doc);
         }
-        return { runner, overlay, checkpoint: Math.max(runner.state.checkpoint, last) };
+        // What no event declared it reads is new to the generation (see Projection.reads).
+        const created = new Set([...overlay.keys()].filter((key) => !wanted.has(key) && !writing.has(key)));
+        return { runner, overlay, created, checkpoint: Math.max(runner.state.checkpoint, last) };
       }),
     );
+  }
 
-    timings.fold = performance.now() - timings.fold;
-    timings.write = performance.now();
-    // Each projection commits its documents with its own checkpoint, so the projections can be
-    // written side by side: PostgreSQL gets both cores for the part that dominates a page.
-    await Promise.all(
-      pending.map(({ runner, overlay, checkpoint }) =>
-        this.db.transaction(async (m) => {
-          // Read models can always be rebuilt from the log, and the checkpoint commits with them,
-          // so a crash only loses whole pages, applied again later: no need to wait for fsync.
-          await m.query('SET LOCAL synchronous_commit = off');
-          const docs = [...overlay].map(([key, doc]) => ({ key, doc, sortKey: runner.projection.sortKey?.(key, doc) ?? null }));
-          await this.docStore.write(m, runner.projection.name, runner.state.generation, checkpoint, docs);
-          const result = await m.queryRunner!.query(
-            `UPDATE projection_state
-                SET checkpoint = $2,
-                    active_checkpoint = CASE WHEN generation = active_generation THEN $2 ELSE active_checkpoint END,
-                    updated_at = now()
-              WHERE projection = $1 AND generation = $3 AND checkpoint = $4`,
-            [runner.projection.name, checkpoint, runner.state.generation, runner.state.checkpoint],
-            true,
-          );
-          if (result.affected !== 1) throw new LostOwnership(`${runner.projection.name} was advanced by another projector`);
-        }),
-      ),
-    );
-    timings.write = performance.now() - timings.write;
+  /**
+   * Writes the projections' documents with their checkpoints. A live page (a few events) writes
+   * every projection in one transaction; a long catch-up writes each in its own, side by side,
+   * so that PostgreSQL gets both cores for the part that dominates a page.
+   */
+  private async commit(folded: Folded[], events: number, foldMs: number): Promise<void> {
+    const started = performance.now();
+    const bulk = folded.some((f) => f.created.size >= COPY_FROM);
+    await (bulk ? Promise.all(folded.map((f) => this.commitTogether([f]))) : this.commitTogether(folded));
     // LOG_LEVEL=debug shows where a page's time goes (what bench/README.md's profile is made of).
-    this.logger.debug(`page of ${page.length}: read ${timings.read.toFixed(0)} ms, load+fold ${timings.fold.toFixed(0)} ms, write ${timings.write.toFixed(0)} ms, ${pending.reduce((n, p) => n + p.overlay.size, 0)} documents`);
-    for (const { runner, checkpoint } of pending) {
+    this.logger.debug(`page of ${events}: load+fold ${foldMs.toFixed(0)} ms, write ${(performance.now() - started).toFixed(0)} ms, ${folded.reduce((n, f) => n + f.overlay.size, 0)} documents`);
+    await this.switchCaughtUpGenerations(false);
+  }
+
+  private async commitTogether(folded: Folded[]): Promise<void> {
+    // New keys of a big page go by COPY; the rest (and every key of a small page) by upsert.
+    const docs = folded.flatMap(({ runner: { projection, state }, overlay, created, checkpoint }) => {
+      const copy = created.size >= COPY_FROM;
+      return [...overlay].map(([key, doc]) => ({
+        write: { projection: projection.name, generation: state.generation, key, doc, sortKey: projection.sortKey?.(key, doc) ?? null, changedAt: checkpoint } satisfies DocWrite,
+        copy: copy && created.has(key),
+      }));
+    });
+    await this.db.transaction(async (m) => {
+      // Read models can always be rebuilt from the log, and the checkpoint commits with them,
+      // so a crash only loses whole pages, applied again later: no need to wait for fsync.
+      await m.query('SET LOCAL synchronous_commit = off');
+      await this.docStore.copyNew(m, docs.filter((d) => d.copy).map((d) => d.write));
+      await this.docStore.write(m, docs.filter((d) => !d.copy).map((d) => d.write));
+      const [, advanced] = await m.query(
+        `UPDATE projection_state s
+            SET checkpoint = u.c,
+                active_checkpoint = CASE WHEN s.generation = s.active_generation THEN u.c ELSE s.active_checkpoint END,
+                updated_at = now()
+           FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[]) AS u(p, g, c, old)
+          WHERE s.projection = u.p AND s.generation = u.g AND s.checkpoint = u.old`,
+        [folded.map((f) => f.runner.projection.name), folded.map((f) => f.runner.state.generation), folded.map((f) => f.checkpoint), folded.map((f) => f.runner.state.checkpoint)],
+      );
+      if (advanced !== folded.length) throw new LostOwnership(`${folded.map((f) => f.runner.projection.name).join(', ')} advanced by another projector`);
+    });
+    for (const { runner, checkpoint } of folded) {
       const active = runner.state.generation === runner.state.activeGeneration;
       runner.state = { ...runner.state, checkpoint, activeCheckpoint: active ? checkpoint : runner.state.activeCheckpoint };
     }
-    await this.switchCaughtUpGenerations(false);
-    return page.length;
   }
 
   /** A rebuild requested (on any server) shows up as projection state this projector did not write. */
@@ -239,22 +296,32 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    * with the old generation (frozen while the rebuild runs), whichever comes first.
    */
   private async switchCaughtUpGenerations(atHead: boolean): Promise<void> {
+    let switchedAny = false;
     for (const runner of this.runners) {
       const s = runner.state;
       if (s.generation === s.activeGeneration) continue;
       if (!atHead && s.checkpoint < s.activeCheckpoint) continue;
-      await this.db.transaction(async (m) => {
-        const switched = await m.queryRunner!.query(
-          `UPDATE projection_state SET active_generation = generation, active_checkpoint = checkpoint, updated_at = now() WHERE projection = $1 AND generation = $2 AND checkpoint = $3`,
-          [s.projection, s.generation, s.checkpoint],
-          true,
-        );
-        if (switched.affected !== 1) throw new LostOwnership(`${s.projection} changed under the projector`);
-        await m.query(`DELETE FROM projection_docs WHERE projection = $1 AND generation <> $2`, [s.projection, s.generation]);
-      });
+      const switched = await this.db.query(
+        `UPDATE projection_state SET active_generation = generation, active_checkpoint = checkpoint, updated_at = now() WHERE projection = $1 AND generation = $2 AND checkpoint = $3`,
+        [s.projection, s.generation, s.checkpoint],
+      );
+      // TypeORM answers an UPDATE with [rows, affected].
+      if (switched[1] !== 1) throw new LostOwnership(`${s.projection} changed under the projector`);
       runner.state = { ...s, activeGeneration: s.generation, activeCheckpoint: s.checkpoint };
       this.logger.log(`${s.projection}: rebuilt generation ${s.generation} is now live at position ${s.checkpoint}`);
+      switchedAny = true;
     }
+    if (switchedAny) await this.sweepOldGenerations();
+  }
+
+  /**
+   * Deletes the documents of generations nobody reads or writes any more. Done after the switch,
+   * not in its transaction: readers move to the new generation without waiting for the delete.
+   */
+  private async sweepOldGenerations(): Promise<void> {
+    await this.db.query(
+      `DELETE FROM projection_docs d USING projection_state s WHERE d.projection = s.projection AND d.generation <> s.generation AND d.generation <> s.active_generation`,
+    );
   }
 
   private async lookupFor(page: StoredEvent[]): Promise<Map<string, StoredEvent>> {
