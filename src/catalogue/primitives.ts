@@ -31,11 +31,19 @@ export const FUTURE_TOLERANCE_MS = 36 * 3600 * 1000;
 
 /** `2023-12-19` (a whole day, kept as a day) or `2023-12-19T14:00:00+02:00` (an instant). */
 export const instant = () =>
-  z
-    .string()
-    .refine((v) => isCalendarDay(v) || isDateTime(v), 'must be a date (YYYY-MM-DD) or a date-time with offset')
-    .refine((v) => !(isCalendarDay(v) || isDateTime(v)) || startOf(v) <= Date.now() + FUTURE_TOLERANCE_MS, 'must not be in the future')
-    .refine((v) => !(isCalendarDay(v) || isDateTime(v)) || startOf(v) >= Date.UTC(1900, 0, 1), 'must not be before 1900');
+  z.string().superRefine((v, ctx) => {
+    const problem = instantProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** What is wrong with an instant, if anything: the format checked once, not once per rule (every envelope has two or more). */
+function instantProblem(v: string): string | undefined {
+  if (!isCalendarDay(v) && !isDateTime(v)) return 'must be a date (YYYY-MM-DD) or a date-time with offset';
+  const at = startOf(v);
+  if (!(at <= Date.now() + FUTURE_TOLERANCE_MS)) return 'must not be in the future';
+  if (!(at >= Date.UTC(1900, 0, 1))) return 'must not be before 1900';
+  return undefined;
+}
 
 /** Sort key of an instant: a day counts from its first moment, so it orders before anything later that day. */
 export function startOf(value: string): number {

@@ -15,7 +15,14 @@
 // idempotency, the UNIQUE `expected_version` column plus a `max(position)` guard for optimistic
 // concurrency (of two concurrent appends with the same expectedVersion the second waits on the
 // unique index and then fails).
+//
+// Group commit. Concurrent single appends without expectedVersion go through an AppendQueue
+// (append-queue.ts): under load they are inserted as one statement, one transaction, so their
+// positions share a transaction id and differ by ordinal, and the fence above holds for them as
+// for any batch. Each caller still gets its own outcome; if the grouped statement fails, every
+// event is appended again on its own, so one bad event never fails or drops the others.
 import type { DataSource, EntityManager } from 'typeorm';
+import { AppendQueue } from './append-queue.js';
 
 export interface NewStoredEvent {
   id: string;
@@ -79,6 +86,20 @@ const APPEND_ONE_SQL = `
   ON CONFLICT (id) DO NOTHING
   RETURNING position, id, recorded_at`;
 
+/** Many single events in one statement, as typed arrays: one prepared statement whatever the count. */
+const APPEND_GROUP_SQL = `
+  INSERT INTO events (position, id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_by, data, sources, metadata, fingerprint)
+  SELECT pg_current_xact_id()::text::bigint * 10000 + e.ord, e.id, e.type, e.occurred_at, e.occurred_is_day, e.reported_at, e.reported_is_day, e.recorded_by, e.data, e.sources, e.metadata, e.fingerprint
+  FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::boolean[], $5::timestamptz[], $6::boolean[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::text[])
+       WITH ORDINALITY AS e(id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_by, data, sources, metadata, fingerprint, ord)
+  ORDER BY e.ord
+  ON CONFLICT (id) DO NOTHING
+  RETURNING position, id, recorded_at`;
+
+/** Grouped statements in flight at once, and the most events one of them carries. */
+const GROUP_IN_FLIGHT = 2;
+const MAX_GROUP = 1000;
+
 /** Only transactions that have finished and can never be joined by an older one. */
 const FENCE = `tx < pg_snapshot_xmin(pg_current_snapshot())`;
 
@@ -99,18 +120,21 @@ type InsertedRow = Pick<Row, 'position' | 'id' | 'recorded_at'>;
 
 export class EventStore {
   private readonly pool: Pool;
+  private readonly queue = new AppendQueue<NewStoredEvent, AppendOutcome>((events) => this.appendGroup(events), GROUP_IN_FLIGHT, MAX_GROUP);
 
   constructor(private readonly db: DataSource) {
     this.pool = (db.driver as unknown as { master: Pool }).master;
   }
 
   /**
-   * Appends all events or none. One round trip for a single event; a batch that meets existing
-   * ids runs in a transaction so that a conflicting duplicate rolls the rest back.
+   * Appends all events or none. A single event without expectedVersion joins the group commit;
+   * with one, it is one round trip of its own; a batch runs in a transaction so that a
+   * conflicting duplicate rolls the rest back.
    */
   async append(events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
     if (events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) throw new RangeError(`append takes 1..${MAX_EVENTS_PER_APPEND} events`);
-    if (events.length === 1) return this.settle(this.db.manager, events, expectedVersion, () => this.appendOne(events[0], expectedVersion));
+    if (events.length === 1 && expectedVersion === undefined) return this.queue.append(events[0]);
+    if (events.length === 1) return this.appendAlone(events[0], expectedVersion);
     return this.db.transaction((manager) => this.appendWithin(manager, events, expectedVersion));
   }
 
@@ -130,30 +154,60 @@ export class EventStore {
       }
       throw error;
     }
-    if (rows.length === events.length) {
-      // What was sent plus what the server added: no need to read the payload back.
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return { kind: 'appended', events: events.map((e) => ({ ...e, position: Number(byId.get(e.id)!.position), recordedAt: new Date(byId.get(e.id)!.recorded_at) })) };
-    }
+    const inserted = rowsById(rows);
+    if (rows.length === events.length) return { kind: 'appended', events: events.map((e) => stored(e, inserted.get(key(e.id))!)) };
 
-    const inserted = new Set(rows.map((r) => r.id));
-    const missing = events.filter((e) => !inserted.has(e.id));
+    const missing = events.filter((e) => !inserted.has(key(e.id)));
     const existing = await this.getByIds(missing.map((e) => e.id), m);
-    const byId = new Map(existing.map((e) => [e.id, e]));
+    const byId = new Map(existing.map((e) => [key(e.id), e]));
     if (existing.length < missing.length) {
       // Some ids are new yet nothing was inserted: the expectedVersion guard refused the batch.
       throw new WrongExpectedVersion(expectedVersion ?? 0, await this.headPosition(m));
     }
-    const differing = missing.filter((e) => byId.get(e.id)!.fingerprint !== e.fingerprint).map((e) => e.id);
+    const differing = missing.filter((e) => byId.get(key(e.id))!.fingerprint !== e.fingerprint).map((e) => e.id);
     if (differing.length > 0) throw new IdempotencyConflict(differing);
     if (rows.length > 0) throw new IdempotencyConflict(missing.map((e) => e.id)); // a batch half old, half new is not a retry
-    return { kind: 'duplicate', events: events.map((e) => byId.get(e.id)!) };
+    return { kind: 'duplicate', events: events.map((e) => byId.get(key(e.id))!) };
   }
 
-  /** One event through the pool directly, as a prepared statement: the hot path of POST /events. */
-  private async appendOne(e: NewStoredEvent, expectedVersion: number | undefined): Promise<InsertedRow[]> {
-    const values = [e.id, e.type, e.occurredAt, e.occurredIsDay, e.reportedAt, e.reportedIsDay, e.recordedBy, JSON.stringify(e.data), JSON.stringify(e.sources), JSON.stringify(e.metadata), e.fingerprint, expectedVersion ?? null];
-    return (await this.pool.query({ name: 'standpoint_append_one', text: APPEND_ONE_SQL, values })).rows;
+  /** One event in a statement of its own (through the pool directly, as a prepared statement). */
+  private appendAlone(e: NewStoredEvent, expectedVersion?: number): Promise<AppendOutcome> {
+    const values = [...columnValues(e), expectedVersion ?? null];
+    return this.settle(this.db.manager, [e], expectedVersion, async () => (await this.pool.query({ name: 'standpoint_append_one', text: APPEND_ONE_SQL, values })).rows);
+  }
+
+  /**
+   * A group from the queue: one statement, then each event's own outcome. An event whose id was
+   * already stored is a retry or a conflict, judged against the stored row as for a lone append.
+   */
+  private async appendGroup(events: NewStoredEvent[]): Promise<PromiseSettledResult<AppendOutcome>[]> {
+    if (events.length === 1) return Promise.allSettled([this.appendAlone(events[0])]);
+    let rows: InsertedRow[];
+    try {
+      const values: unknown[][] = [];
+      for (const e of events) columnValues(e).forEach((v, i) => (values[i] ??= []).push(v));
+      rows = (await this.pool.query({ name: 'standpoint_append_group', text: APPEND_GROUP_SQL, values })).rows;
+    } catch {
+      // Nothing of the group was stored; each event alone gets the answer it would have had alone.
+      return Promise.allSettled(events.map((e) => this.appendAlone(e)));
+    }
+    const byId = rowsById(rows);
+    const missing = events.filter((e) => !byId.has(key(e.id)));
+    // Read once for the whole group, awaited only by the callers it concerns: if it fails, it
+    // fails them alone, not the events already stored.
+    const existing = missing.length === 0 ? undefined : this.getByIds(missing.map((e) => e.id)).then((found) => new Map(found.map((s) => [key(s.id), s])));
+    return Promise.allSettled(
+      events.map(async (e): Promise<AppendOutcome> => {
+        const row = byId.get(key(e.id));
+        if (row) return { kind: 'appended', events: [stored(e, row)] };
+        const before = (await existing!).get(key(e.id));
+        // ON CONFLICT waited for whoever held the id, so it is stored; should it not be, a lone
+        // append gives the answer it would have had anyway.
+        if (!before) return this.appendAlone(e);
+        if (before.fingerprint !== e.fingerprint) throw new IdempotencyConflict([e.id]);
+        return { kind: 'duplicate', events: [before] };
+      }),
+    );
   }
 
   /** The highest committed position (0 for an empty log): what expectedVersion is compared with. */
@@ -227,6 +281,21 @@ interface Row {
   sources: unknown[];
   metadata: Record<string, unknown>;
   fingerprint: string;
+}
+
+/** PostgreSQL hands uuids back in lower case, whatever case the client sent them in. */
+const key = (id: string) => id.toLowerCase();
+
+const rowsById = (rows: InsertedRow[]) => new Map(rows.map((r) => [key(r.id), r]));
+
+/** One event's values in the column order of APPEND_ONE_SQL and APPEND_GROUP_SQL. */
+function columnValues(e: NewStoredEvent): unknown[] {
+  return [e.id, e.type, e.occurredAt, e.occurredIsDay, e.reportedAt, e.reportedIsDay, e.recordedBy, JSON.stringify(e.data), JSON.stringify(e.sources), JSON.stringify(e.metadata), e.fingerprint];
+}
+
+/** What was sent plus what the server added: no need to read the payload back. */
+function stored(e: NewStoredEvent, row: InsertedRow): StoredEvent {
+  return { ...e, position: Number(row.position), recordedAt: new Date(row.recorded_at) };
 }
 
 function toJson(e: NewStoredEvent) {

@@ -73,7 +73,9 @@ export class RegistryService {
       reg = await this.load(true); // registered by another server since we last looked
     }
     const ids = (kind: Reference['kind']) => [...new Set(refs.filter((r) => r.kind === kind && !inBatch(r)).map((r) => r.id))];
-    const [proposals, agreements, events] = await Promise.all([
+    // Most events (a statement, a meeting) refer to actors and issues only: no query at all then.
+    const stored = refs.some((r) => r.kind !== 'actor' && r.kind !== 'issue');
+    const [proposals, agreements, events] = !stored ? [NONE, NONE, NONE] : await Promise.all([
       this.store.existingValues('ProposalMade', 'proposalId', ids('proposal')),
       this.store.existingValues('AgreementReached', 'agreementId', ids('agreement')),
       this.store.getByIds(ids('event').filter(isUuid)).then((found) => new Set(found.map((e) => e.id))),
@@ -102,6 +104,8 @@ export class RegistryService {
     return this.cache;
   }
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
