@@ -80,9 +80,15 @@ function renderLists(proposals, timeline) {
   $('#timeline').replaceChildren(...timeline.map((e) => el('li', {}, el('span', { class: 'date' }, e.occurredAt), ` ${e.type}: ${e.summary} `, el('span', { class: 'confidence' }, e.confidence))));
 }
 
+// The meetings list gathers every actor's meetings from /positions, whose lists hold only the
+// latest 10 by default: the page asks for longer ones.
+const POSITION_LISTS = 100;
+
 async function refresh() {
   const q = view();
-  const [positions, proposals, timeline] = await Promise.all([api(`/positions${q}`), api(`/proposals${q}`), api(`/timeline${q}`)]);
+  const positionsQuery = new URLSearchParams(q);
+  positionsQuery.set('limit', String(POSITION_LISTS));
+  const [positions, proposals, timeline] = await Promise.all([api(`/positions?${positionsQuery}`), api(`/proposals${q}`), api(`/timeline${q}`)]);
   state.positions = positions.actors;
   renderMatrix();
   renderLists(proposals.proposals, timeline.events);

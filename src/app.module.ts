@@ -10,6 +10,7 @@ import { EventStore } from './event-store/event-store.js';
 import { AppendEventsHandler } from './events/append-events.command.js';
 import { EventsController } from './events/events.controller.js';
 import { GetEventHandler, GetEventsHandler } from './events/read-events.query.js';
+import { BenchBaselineController } from './http/bench-baseline.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { RateLimitGuard } from './http/rate-limit.guard.js';
@@ -34,6 +35,8 @@ export interface AppDependencies {
   dataSource: DataSource;
   databaseUrl: string;
   apiKeys: ApiKeys;
+  /** Adds the trivial endpoint bench/http.ts measures the read routes against. */
+  benchBaseline?: boolean;
 }
 
 @Module({})
@@ -42,7 +45,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [EventsController, PositionsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController, StreamController],
+      controllers: [
+        EventsController, PositionsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController, StreamController,
+        ...(deps.benchBaseline ? [BenchBaselineController] : []),
+      ],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: DataSource, useValue: deps.dataSource },

@@ -6,8 +6,7 @@ import { startServer } from './server.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   // Benchmarks compare the API with a trivial endpoint served by the same process (bench/http.ts).
-  const baseline = process.env.STANDPOINT_BENCH_BASELINE === '1' ? JSON.stringify({ baseline: 'x'.repeat(2030) }) : undefined;
-  const server = await startServer(config, undefined, baseline ? { extraRoutes: (fastify) => fastify.get('/bench/trivial', (_q, reply) => reply.type('application/json').send(baseline)) } : {});
+  const server = await startServer(config, undefined, { benchBaseline: process.env.STANDPOINT_BENCH_BASELINE === '1' });
   process.stdout.write(`Standpoint listening on ${server.url} (docs at ${server.url}/docs)\n`);
   let stopping = false;
   const stop = async (signal: string) => {

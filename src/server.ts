@@ -13,6 +13,7 @@ import { AppModule } from './app.module.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import type { Config } from './config/config.js';
 import { createDataSource, startDatabaseServer } from './database/database.js';
+import { BENCH_BASELINE_BODY } from './http/bench-baseline.controller.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { problemBody } from './http/problem.filter.js';
 
@@ -32,8 +33,11 @@ const LEVELS: Record<Config['LOG_LEVEL'], LogLevel[]> = {
 };
 
 export interface ServerOptions {
-  /** Adds routes before the server listens (benchmarks add a trivial baseline endpoint). */
-  extraRoutes?: (fastify: ReturnType<NestFastifyApplication['getHttpAdapter']>['getInstance'] extends () => infer F ? F : never) => void;
+  /**
+   * Adds the trivial 2 KB endpoints bench/http.ts compares the read routes with: GET
+   * /bench/trivial through Nest (the baseline), GET /bench/trivial-fastify on Fastify alone.
+   */
+  benchBaseline?: boolean;
 }
 
 export async function startServer(config: Config, announceKey = defaultAnnounce, options: ServerOptions = {}): Promise<RunningServer> {
@@ -49,7 +53,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     await dataSource.initialize();
     const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
     const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT, onProtoPoisoning: 'error', onConstructorPoisoning: 'error', return503OnClosing: true });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, databaseUrl: database.url, apiKeys }), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, databaseUrl: database.url, apiKeys, benchBaseline: options.benchBaseline }), adapter, {
       logger: consoleLogger,
     });
     const fastify = app.getHttpAdapter().getInstance();
@@ -69,7 +73,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     setUpOpenApi(app);
     // The page at / (plain HTML, CSS and ES modules from public/, no build step).
     app.useStaticAssets({ root: publicDir(), prefix: '/', decorateReply: false });
-    options.extraRoutes?.(fastify);
+    if (options.benchBaseline) fastify.get('/bench/trivial-fastify', (_request, reply) => reply.type('application/json; charset=utf-8').send(BENCH_BASELINE_BODY));
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

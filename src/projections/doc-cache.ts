@@ -1,9 +1,24 @@
 // A reader-side cache of one projection's active documents, grouped (e.g. per actor) and kept
 // sorted. Each read asks PostgreSQL only for what changed since the cache's checkpoint (usually
 // nothing), so a time-travel query costs a pass over documents in memory, not a re-read.
-import type { DocStore } from './projector/doc-store.js';
+import type { DocStore, ProjectionState } from './projector/doc-store.js';
 
 const STALENESS_MS = 5;
+
+/**
+ * One look at every projection's state, shared by a reader's caches: the caches refreshing
+ * together (GET /positions reads positions and proposals) cost one query, not one each, and
+ * only a cache whose projection moved asks for documents.
+ */
+export class ActiveStates {
+  private looking?: Promise<Map<string, ProjectionState>>;
+
+  constructor(readonly docs: DocStore) {}
+
+  current(): Promise<Map<string, ProjectionState>> {
+    return (this.looking ??= this.docs.states().finally(() => (this.looking = undefined)));
+  }
+}
 
 export class DocCache<D> {
   private generation = -1;
@@ -14,7 +29,7 @@ export class DocCache<D> {
   private refreshedAt = 0;
 
   constructor(
-    private readonly docs: DocStore,
+    private readonly states: ActiveStates,
     private readonly projection: string,
     /** Which group a key belongs to; undefined leaves the document out. */
     private readonly groupOf: (key: string) => string | undefined,
@@ -63,7 +78,9 @@ export class DocCache<D> {
   }
 
   private async load(): Promise<void> {
-    const changed = await this.docs.activeChangedSince<D>(this.projection, this.checkpoint);
+    const state = (await this.states.current()).get(this.projection);
+    if (state && state.activeGeneration === this.generation && state.activeCheckpoint <= this.checkpoint) return;
+    const changed = await this.states.docs.activeChangedSince<D>(this.projection, this.checkpoint);
     if (changed.generation !== this.generation) {
       // A rebuild switched readers to a new generation: start over from it.
       this.groups.clear();

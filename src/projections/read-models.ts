@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFound } from '../http/problems.js';
 import { RegistryService, type Actor } from '../registry/registry.service.js';
-import { byOccurrence, inView as stampInView, type View } from './evidence.js';
-import { DocCache } from './doc-cache.js';
+import { byOccurrence, NOW, inView as stampInView, type View } from './evidence.js';
+import { ActiveStates, DocCache } from './doc-cache.js';
 import { actorOfKey, type ActorEntry } from './positions/positions.fold.js';
 import { DEFAULT_LIST_LIMIT, viewActor, type ActorPosition } from './positions/positions.view.js';
 import { stanceHistory, type StanceChange } from './positions/stance-history.js';
@@ -20,17 +20,21 @@ export class ReadModels {
   private readonly docs: DocStore;
   private readonly entries: DocCache<ActorEntry>;
   private readonly proposalDocs: DocCache<ProposalDoc>;
-  private readonly nowMemo = new Map<string, { version: string; value: ActorPosition[] }>();
-  /** The serialised form of a memoised "now" answer, for as long as that answer is kept. */
-  private readonly nowJson = new WeakMap<ActorPosition[], string>();
+  /**
+   * Answers for "now", what most readers ask for: computed once per version of the read models,
+   * and serialised once too (at tens of KB, serialising dominated the cost of a request). Keyed
+   * by route, actor and list limit.
+   */
+  private readonly now = new Map<string, NowAnswer>();
 
   constructor(
     @Inject(DataSource) db: DataSource,
     @Inject(RegistryService) private readonly registry: RegistryService,
   ) {
     this.docs = new DocStore(db);
-    this.entries = new DocCache<ActorEntry>(this.docs, 'positions', (key) => (key.startsWith('~') ? undefined : actorOfKey(key)), byOccurrence);
-    this.proposalDocs = new DocCache<ProposalDoc>(this.docs, 'proposals', () => '', (a, b) => (a.proposalId < b.proposalId ? -1 : 1));
+    const states = new ActiveStates(this.docs);
+    this.entries = new DocCache<ActorEntry>(states, 'positions', (key) => (key.startsWith('~') ? undefined : actorOfKey(key)), byOccurrence);
+    this.proposalDocs = new DocCache<ProposalDoc>(states, 'proposals', () => '', (a, b) => (a.proposalId < b.proposalId ? -1 : 1));
   }
 
   /** The log position the answers reflect. */
@@ -40,30 +44,56 @@ export class ReadModels {
 
   async positions(view: View, only?: Actor, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition[]> {
     const actors = only ? [only] : await this.registry.actors();
-    if (Number.isFinite(view.asOf) || Number.isFinite(view.knownAt)) return this.computePositions(view, actors, limit);
-    // "Now" is what most readers ask for: computed once per version of the read models.
-    await Promise.all([this.entries.ready(), this.proposalDocs.ready()]);
-    const key = `${actors.map((a) => `${a.slug}:${a.name}:${a.role}`).join(',')}|${limit}`;
-    const version = `${this.entries.version}|${this.proposalDocs.version}`;
-    const memo = this.nowMemo.get(key);
-    if (memo?.version === version) return memo.value;
-    const value = await this.computePositions(view, actors, limit);
-    if (this.nowMemo.size > 100) this.nowMemo.clear();
-    this.nowMemo.set(key, { version, value });
-    return value;
+    if (!isNow(view)) return this.computePositions(view, actors, limit);
+    return (await this.nowAnswer(only ? 'one' : 'all', actors, limit)).actors;
   }
 
-  /**
-   * GET /positions as JSON text. The answer for "now" is serialised once per version of the
-   * read models: at a few hundred KB, serialising dominated the cost of a request.
-   */
-  async positionsJson(view: View, echo: Record<string, string>, limit = DEFAULT_LIST_LIMIT): Promise<string> {
-    const actors = await this.positions(view, undefined, limit);
-    const position = Math.min(this.entries.position, this.proposalDocs.position);
-    if (Object.keys(echo).length) return JSON.stringify({ ...echo, position, actors });
-    let json = this.nowJson.get(actors);
-    if (json === undefined) this.nowJson.set(actors, (json = JSON.stringify({ position, actors })));
-    return json;
+  /** GET /positions as JSON bytes; `echo` is the asOf/knownAt the client sent, answered back. */
+  async positionsJson(view: View, echo: Record<string, string>, limit = DEFAULT_LIST_LIMIT): Promise<Buffer> {
+    const actors = await this.registry.actors();
+    if (isNow(view)) {
+      const answer = await this.nowAnswer('all', actors, limit);
+      return (answer.json ??= Buffer.from(JSON.stringify({ position: answer.position, actors: answer.actors })));
+    }
+    const computed = await this.computePositions(view, actors, limit);
+    return Buffer.from(JSON.stringify({ ...echo, position: this.cachedPosition(), actors: computed }));
+  }
+
+  /** GET /positions/:actor as JSON bytes. */
+  async positionJson(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<Buffer> {
+    const actor = await this.actor(slug);
+    if (!isNow(view)) return Buffer.from(JSON.stringify((await this.computePositions(view, [actor], limit))[0]));
+    const answer = await this.nowAnswer('one', [actor], limit);
+    return (answer.json ??= Buffer.from(JSON.stringify(answer.actors[0])));
+  }
+
+  async position(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition> {
+    return (await this.positions(view, await this.actor(slug), limit))[0];
+  }
+
+  private async nowAnswer(route: 'all' | 'one', actors: Actor[], limit: number): Promise<NowAnswer> {
+    await Promise.all([this.entries.ready(), this.proposalDocs.ready()]);
+    const key = `${route}|${route === 'one' ? actors[0].slug : ''}|${limit}`;
+    const version = `${this.entries.version}|${this.proposalDocs.version}`;
+    const memo = this.now.get(key);
+    if (memo?.version === version && sameRegistry(memo.registry, actors)) return memo;
+    // Taken before computing: the caches only move forward, so the answer reflects at least this.
+    const position = this.cachedPosition();
+    const answer: NowAnswer = { version, registry: actors, position, actors: await this.computePositions(NOW, actors, limit) };
+    if (this.now.size > 100) this.now.clear();
+    this.now.set(key, answer);
+    return answer;
+  }
+
+  /** The log position both cached projections reflect. */
+  private cachedPosition(): number {
+    return Math.min(this.entries.position, this.proposalDocs.position);
+  }
+
+  private async actor(slug: string): Promise<Actor> {
+    const actor = await this.registry.actor(slug);
+    if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
+    return actor;
   }
 
   private async computePositions(view: View, actors: Actor[], limit: number): Promise<ActorPosition[]> {
@@ -75,15 +105,8 @@ export class ReadModels {
     return actors.map((a) => viewActor(a, byActor.get(a.slug) ?? [], view, roles, status, limit));
   }
 
-  async position(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition> {
-    const actor = await this.registry.actor(slug);
-    if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
-    return (await this.positions(view, actor, limit))[0];
-  }
-
   async history(slug: string, issue: string, view: View): Promise<StanceChange[]> {
-    const actor = await this.registry.actor(slug);
-    if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
+    await this.actor(slug);
     return stanceHistory(inView(await this.entries.group(slug), view), issue, view);
   }
 
@@ -119,8 +142,31 @@ export class ReadModels {
   }
 }
 
+interface NowAnswer {
+  /** The caches' version the answer was computed from. */
+  version: string;
+  /** The registry's actors it was computed for. */
+  registry: Actor[];
+  position: number;
+  actors: ActorPosition[];
+  /** The answer serialised, once someone has asked for it as JSON. */
+  json?: Buffer;
+}
+
+/**
+ * The registry hands out the same actor objects until something is registered, then new ones:
+ * comparing them by identity tells a cached answer's actors are still the registry's, cheaply.
+ */
+function sameRegistry(a: Actor[], b: Actor[]): boolean {
+  return a.length === b.length && a.every((actor, i) => actor === b[i]);
+}
+
+function isNow(view: View): boolean {
+  return !Number.isFinite(view.asOf) && !Number.isFinite(view.knownAt);
+}
+
 /** Only entries whose event is in the view can count; the views check retractions themselves. */
 function inView(entries: readonly ActorEntry[], view: View): readonly ActorEntry[] {
-  if (!Number.isFinite(view.asOf) && !Number.isFinite(view.knownAt)) return entries;
+  if (isNow(view)) return entries;
   return entries.filter((e) => stampInView(e.ev.stamp, view));
 }

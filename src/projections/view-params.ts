@@ -31,7 +31,7 @@ export function parseView(query: ViewParams): ParsedView {
   };
 }
 
-/** `limit`: how many of the latest items each list of a position holds (default 100, at most 10 000). */
+/** `limit`: how many of the latest items each list of a position holds (at most 10 000; `fallback` when absent). */
 export function parseLimit(value: unknown, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);

@@ -2,17 +2,17 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { View } from '../evidence.js';
 import { ReadModels } from '../read-models.js';
-import type { ActorPosition } from './positions.view.js';
 import type { StanceChange } from './stance-history.js';
 
-/** Answers the JSON text of GET /positions (see ReadModels.positionsJson). */
-export class GetPositions extends Query<string> {
+/** Answers GET /positions as JSON bytes (see ReadModels.positionsJson). */
+export class GetPositions extends Query<Buffer> {
   constructor(readonly view: View, readonly echo: Record<string, string>, readonly limit?: number) {
     super();
   }
 }
 
-export class GetActorPosition extends Query<ActorPosition> {
+/** Answers GET /positions/:actor as JSON bytes (see ReadModels.positionJson). */
+export class GetActorPosition extends Query<Buffer> {
   constructor(readonly actor: string, readonly view: View, readonly limit?: number) {
     super();
   }
@@ -32,7 +32,7 @@ export class GetActorPositionHandler implements IQueryHandler<GetActorPosition> 
   constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
 
   execute({ actor, view, limit }: GetActorPosition) {
-    return this.read.position(actor, view, limit);
+    return this.read.positionJson(actor, view, limit);
   }
 }
 

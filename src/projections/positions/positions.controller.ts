@@ -24,8 +24,7 @@ export class PositionsController {
   async all(@QueryParams() query: ViewParams & { limit?: string }, @Res({ passthrough: true }) reply: FastifyReply) {
     const { view, echo } = parseView(query);
     const json = await this.queries.execute(new GetPositions(view, echo as Record<string, string>, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
-    reply.header('content-type', 'application/json; charset=utf-8');
-    return json;
+    return asJson(reply, json);
   }
 
   @Get(':actor')
@@ -33,8 +32,9 @@ export class PositionsController {
   @ApiParam({ name: 'actor', example: 'hamas' })
   @ViewQuery()
   @LimitQuery()
-  one(@Param('actor') actor: string, @QueryParams() query: ViewParams & { limit?: string }) {
-    return this.queries.execute(new GetActorPosition(actor, parseView(query).view, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
+  async one(@Param('actor') actor: string, @QueryParams() query: ViewParams & { limit?: string }, @Res({ passthrough: true }) reply: FastifyReply) {
+    const json = await this.queries.execute(new GetActorPosition(actor, parseView(query).view, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
+    return asJson(reply, json);
   }
 
   @Get(':actor/history')
@@ -46,4 +46,10 @@ export class PositionsController {
     if (!query.issue || !SLUG.test(query.issue)) throw new InvalidInput([{ path: 'issue', message: 'the issue slug is required, e.g. ?issue=permanent-ceasefire' }]);
     return this.queries.execute(new GetStanceHistory(actor, query.issue, parseView(query).view));
   }
+}
+
+/** The read models answer positions already serialised (memoised for "now"): sent as they are. */
+function asJson(reply: FastifyReply, json: Buffer): Buffer {
+  reply.header('content-type', 'application/json; charset=utf-8');
+  return json;
 }

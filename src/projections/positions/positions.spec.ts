@@ -4,17 +4,17 @@ import { newsEvents } from '../../../test/support/history.js';
 import { NOW, type View } from '../evidence.js';
 import { replay } from '../projection.js';
 import { positionsProjection, type ActorEntry } from './positions.fold.js';
-import { viewActor } from './positions.view.js';
+import { DEFAULT_LIST_LIMIT, viewActor } from './positions.view.js';
 
 const founding = JSON.parse(readFileSync(new URL('../../../test/fixtures/founding-week.json', import.meta.url), 'utf8')).events as any[];
 const roles = new Map([['israel', 'party'], ['hamas', 'party'], ['egypt', 'mediator'], ['qatar', 'mediator'], ['us', 'mediator']]);
 const day = (d: string) => Date.parse(`${d}T23:59:59.999Z`);
 
-function positionOf(events: unknown[], actor: string, view: View = NOW) {
+function positionOf(events: unknown[], actor: string, view: View = NOW, limit?: number) {
   const docs = replay(positionsProjection, newsEvents(events));
   const info = { slug: actor, name: actor, role: (roles.get(actor) ?? 'party') as 'party' | 'mediator' };
   const entries = [...docs].filter(([key]) => key.startsWith(`${actor}/`)).map(([, doc]) => doc as ActorEntry);
-  return viewActor(info, entries, view, roles, () => 'tabled');
+  return viewActor(info, entries, view, roles, () => 'tabled', limit);
 }
 
 const say = (id: string, actor: string, issue: string, stance: string, occurredAt: string, reportedAt: string, attribution = 'named', outlet = 'Reuters') => ({
@@ -95,5 +95,22 @@ describe('positions fold', () => {
     expect(israel.stances['hostage-exchange'].stance).toBe('opposes');
     expect(israel.proposals.map((p) => p.role).sort()).toEqual(['addressee', 'responder']);
     expect(positionOf(events, 'egypt').stances['temporary-ceasefire'].stance).toBe('supports');
+  });
+
+  it('lists and evidence hold the latest 10 by default, with the full counts beside them', () => {
+    const days = Array.from({ length: 12 }, (_, i) => `2023-12-${String(i + 1).padStart(2, '0')}`);
+    const events = days.flatMap((d, i) => [
+      say(ID(i + 1), 'qatar', 'negotiations', 'supports', d, d),
+      { type: 'MeetingHeld', occurredAt: d, reportedAt: d, sources: [{ outlet: 'AP', attribution: 'named' }], data: { participants: [{ actor: 'qatar' }, { actor: 'hamas' }], location: { country: 'Qatar' }, summary: `talks ${d}` } },
+    ]);
+    expect(DEFAULT_LIST_LIMIT).toBe(10);
+    const cut = positionOf(events, 'qatar');
+    expect(cut.meetings.map((m) => m.occurredAt)).toEqual(days.slice(2));
+    expect(cut.totals.meetings).toBe(12);
+    expect(cut.stances.negotiations).toMatchObject({ evidence: days.map((_, i) => ID(i + 1)).reverse().slice(0, 10), evidenceTotal: 12 });
+    const all = positionOf(events, 'qatar', NOW, 20);
+    expect(all.meetings).toHaveLength(12);
+    expect(all.stances.negotiations.evidence).toHaveLength(12);
+    expect(all.stances.negotiations.evidenceTotal).toBeUndefined();
   });
 });

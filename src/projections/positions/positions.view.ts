@@ -52,7 +52,7 @@ export interface ActorPosition {
 }
 
 /** The latest items kept in each list of a position (and in a stance's evidence) unless asked otherwise. */
-export const DEFAULT_LIST_LIMIT = 100;
+export const DEFAULT_LIST_LIMIT = 10;
 
 
 export interface DatedClaim extends Claim {
