@@ -8,7 +8,6 @@ import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import helmet from '@fastify/helmet';
 import { AppModule } from './app.module.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import type { Config } from './config/config.js';
@@ -16,6 +15,7 @@ import { createDataSource, startDatabaseServer } from './database/database.js';
 import { BENCH_BASELINE_BODY } from './http/bench-baseline.controller.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { problemBody } from './http/problem.filter.js';
+import { securityHeaders } from './http/security-headers.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -65,9 +65,10 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       if (status === 500) logger.error(error.stack ?? error.message);
       reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(problemBody(status, status === 500 ? 'Internal server error' : 'Bad request', detail, request.url.split('?')[0]));
     });
-    // Security headers; Swagger UI at /docs needs its inline bootstrap script and styles.
-    await app.register(helmet as never, {
-      contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
+    const headers = securityHeaders();
+    fastify.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(headers);
+      done();
     });
     if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()), methods: ['GET', 'POST'] });
     setUpOpenApi(app);

@@ -20,13 +20,16 @@ describe('security', () => {
     expect(await app.eventCount()).toBe(5);
   });
 
-  it('sends security headers', async () => {
+  it('sends security headers on every answer: API, problem, unknown route and the page', async () => {
     const other = await TestApp.start();
     try {
-      const reply = await other.get('/health');
-      expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(reply.headers.get('x-frame-options')).toBeTruthy();
-      expect(reply.headers.get('content-security-policy')).toContain("default-src 'self'");
+      for (const path of ['/health', '/positions/nobody', '/no-such-route', '/']) {
+        const reply = await other.get(path);
+        expect({ path, nosniff: reply.headers.get('x-content-type-options') }).toEqual({ path, nosniff: 'nosniff' });
+        expect(reply.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+        expect(reply.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+        expect(reply.headers.get('content-security-policy')).toContain("default-src 'self'");
+      }
     } finally {
       await other.stop();
     }

@@ -1,5 +1,5 @@
 // The trivial endpoint bench/http.ts compares the read routes with: 2 KB of JSON from memory,
-// answered through the same Nest pipeline as the API (global guards, exception filter, helmet's
+// answered through the same Nest pipeline as the API (global guards, exception filter, security
 // headers), so a ratio measures what a route does beyond what the framework costs. Registered
 // only when the server starts with STANDPOINT_BENCH_BASELINE=1.
 import { Controller, Get, Res } from '@nestjs/common';
