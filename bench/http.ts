@@ -2,7 +2,7 @@
 //  - POST /events with 16 connections vs raw `pg` INSERTs from 8 clients (≥ 0.5×),
 //  - GET /positions and /positions/:actor with 50 connections vs a trivial endpoint of the same
 //    app returning 2 KB from memory (≥ 0.7× req/s, p99 < 20 ms): a Nest route, through the same
-//    guards, filter and helmet hooks as the API; the same 2 KB from a raw Fastify route is
+//    guards, filter and security-header hook as the API; the same 2 KB from a raw Fastify route is
 //    measured too and its ratio printed, for transparency,
 //  - the time from POST /events (201) to the change visible in GET /positions (p99 < 50 ms).
 // npm run bench:http   (BENCH_SECONDS per case; BENCH_SCALE=smoke for a few seconds)

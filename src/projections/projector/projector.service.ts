@@ -14,7 +14,7 @@ import { missingTargets, toNewsEvent } from './news-events.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 const LOCK_KEY = 7_316_442_011; // any constant shared by every server of one database
-const PAGE = 5000;
+const PAGE = 2500;
 /** Pages creating this many documents write them with COPY; small live pages keep one INSERT. */
 const COPY_FROM = 500;
 const POLL_MS = 250;
