@@ -1,56 +1,22 @@
 // The store against a real PostgreSQL: append-only by trigger, and a follower that never skips
 // an event whose transaction commits out of order.
-import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { freshDatabase } from '../../test/support/test-server.js';
-import { createDataSource } from '../database/database.js';
-import { EventStore, type NewStoredEvent } from './event-store.js';
-
-function newEvent(n: number): NewStoredEvent {
-  return {
-    id: randomUUID(),
-    type: 'Tested',
-    occurredAt: new Date(Date.UTC(2023, 11, 19)),
-    occurredIsDay: true,
-    reportedAt: new Date(),
-    reportedIsDay: false,
-    recordedBy: 'test',
-    data: { n },
-    sources: [],
-    metadata: {},
-    fingerprint: `f${n}`,
-  };
-}
+import { freshStore, newEvent } from '../../test/support/store-fixture.js';
 
 describe('the event store', () => {
-  let db: DataSource;
-  let store: EventStore;
-  let drop: () => Promise<void>;
-
-  beforeAll(async () => {
-    const fresh = await freshDatabase();
-    drop = fresh.drop;
-    db = createDataSource(fresh.url, 12);
-    await db.initialize();
-    store = new EventStore(db);
-  });
-  afterAll(async () => {
-    await db.destroy();
-    await drop();
-  });
+  const fresh = freshStore();
 
   it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
-    await store.append([newEvent(0)]);
-    await expect(db.query(`UPDATE events SET type = 'Forged'`)).rejects.toThrow(/append-only/);
-    await expect(db.query(`DELETE FROM events`)).rejects.toThrow(/append-only/);
-    await expect(db.query(`TRUNCATE events`)).rejects.toThrow(/append-only/);
-    expect(await store.count()).toBe(1);
+    await fresh.store.append([newEvent(0)]);
+    await expect(fresh.db.query(`UPDATE events SET type = 'Forged'`)).rejects.toThrow(/append-only/);
+    await expect(fresh.db.query(`DELETE FROM events`)).rejects.toThrow(/append-only/);
+    await expect(fresh.db.query(`TRUNCATE events`)).rejects.toThrow(/append-only/);
+    expect(await fresh.store.count()).toBe(1);
   });
 
   it('a follower sees every event exactly once, in order, while 8 writers hold their transactions open at random', async () => {
     const writers = 8;
     const perWriter = 25;
-    const start = await store.headPosition(); // everything before this test has committed
+    const start = await fresh.store.headPosition(); // everything before this test has committed
     const seen: number[] = [];
     const seenIds: string[] = [];
     const expected = writers * perWriter;
@@ -59,7 +25,7 @@ describe('the event store', () => {
     const follower = (async () => {
       let checkpoint = start;
       for (;;) {
-        const page = await store.read({ after: checkpoint, limit: 7 });
+        const page = await fresh.store.read({ after: checkpoint, limit: 7 });
         for (const e of page) {
           seen.push(e.position);
           seenIds.push(e.id);
@@ -78,8 +44,8 @@ describe('the event store', () => {
           for (let i = 0; i < perWriter; i++) {
             const event = newEvent(w * 1000 + i);
             // The sequence-like position is taken now; the commit comes after a random delay.
-            await db.transaction(async (m) => {
-              await store.appendWithin(m, [event]);
+            await fresh.db.transaction(async (m) => {
+              await fresh.store.appendWithin(m, [event]);
               await m.query('SELECT pg_sleep($1)', [Math.random() * 0.03]);
             });
             written.push(event.id);

@@ -1,0 +1,50 @@
+// An EventStore on its own fresh database, and events to append to it, for the store's own specs.
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/database/database.js';
+import { EventStore, type NewStoredEvent } from '../../src/event-store/event-store.js';
+import { freshDatabase } from './test-server.js';
+
+export function newEvent(n: number, id: string = randomUUID()): NewStoredEvent {
+  return {
+    id,
+    type: 'Tested',
+    occurredAt: new Date(Date.UTC(2023, 11, 19)),
+    occurredIsDay: true,
+    reportedAt: new Date(),
+    reportedIsDay: false,
+    recordedBy: 'test',
+    data: { n },
+    sources: [],
+    metadata: {},
+    fingerprint: `f${n}`,
+  };
+}
+
+/** Registers the hooks that give a describe block its own store on a fresh database. */
+export function freshStore(): { readonly db: DataSource; readonly store: EventStore } {
+  let db: DataSource | undefined;
+  let store: EventStore | undefined;
+  let drop = async () => {};
+  beforeAll(async () => {
+    const fresh = await freshDatabase();
+    drop = fresh.drop;
+    db = createDataSource(fresh.url, 12);
+    await db.initialize();
+    store = new EventStore(db);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await drop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('the store is set up in beforeAll');
+      return db;
+    },
+    get store() {
+      if (!store) throw new Error('the store is set up in beforeAll');
+      return store;
+    },
+  };
+}
