@@ -1,5 +1,6 @@
 // Appending developments: idempotency by id, optimistic concurrency, batches, reading the log.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { ADMIN_KEY, TestApp } from './support/test-server.js';
 import { proposal, statement } from './support/envelopes.js';
 
@@ -150,6 +151,24 @@ describe('POST /events and friends', () => {
       const israel = await app.get('/events?actor=israel');
       expect(israel.body.events.length).toBeGreaterThan(0);
       expect((await app.get('/events?actor=egypt')).body.events).toEqual([]);
+    });
+
+    it('a client finds its own append in the log at once, even while an older transaction is still open', async () => {
+      const other = new pg.Client({ connectionString: app.databaseUrl });
+      await other.connect();
+      try {
+        const head = Number((await app.get('/events?limit=1000&after=0')).body.next);
+        await other.query('BEGIN');
+        await other.query('SELECT pg_current_xact_id()'); // older than the append below: it holds the fence back
+        const posted = await app.post('/events', statement());
+        expect(posted.status).toBe(201);
+        const read = app.get(`/events?after=${head}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await other.query('COMMIT');
+        expect((await read).body.events.map((e: { id: string }) => e.id)).toContain(posted.body.id);
+      } finally {
+        await other.end();
+      }
     });
 
     it('404s an unknown event, actor, proposal or route as problem+json', async () => {

@@ -222,6 +222,22 @@ export class EventStore {
     return Number(row.head);
   }
 
+  /**
+   * Waits until everything committed before the call is past the fence, for at most `withinMs`.
+   * The fence also hides a committed event while any older transaction (another append, a
+   * projector write) is still open, for a few milliseconds; a client that reads the log right
+   * after its own 201 expects to find its event. A transaction left open longer only delays
+   * the read, which then answers what the fence allows.
+   */
+  async awaitFence(withinMs = 500): Promise<void> {
+    const until = Date.now() + withinMs;
+    for (;;) {
+      const [row] = await this.db.query(`SELECT (SELECT coalesce(max(position), 0) FROM events) AS head, (SELECT coalesce(max(position), 0) FROM events WHERE ${FENCE}) AS fenced`);
+      if (Number(row.fenced) >= Number(row.head) || Date.now() >= until) return;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
   /** A page of the log in position order, never past the transaction fence (see header). */
   async read(filter: ReadFilter = {}, m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
     const params: unknown[] = [filter.after ?? 0, Math.min(filter.limit ?? 100, MAX_EVENTS_PER_APPEND)];

@@ -31,6 +31,7 @@ export class GetEventsHandler implements IQueryHandler<GetEvents> {
   constructor(@Inject(EventStore) private readonly store: EventStore) {}
 
   async execute(q: GetEvents) {
+    await this.store.awaitFence(); // read your own writes, past the fence
     const page = await this.store.read({
       after: q.after,
       limit: q.limit,
