@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/config.js';
 import { createScratchDatabase } from '../src/database/database.js';
@@ -35,6 +36,17 @@ export async function postgresServer(): Promise<{ url: string; stop(): Promise<v
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A plain `pg` pool for the raw limits. pg-pool's `end()` resolves before its clients have
+ * finished closing, so dropping the database right after can kill one of them; without an
+ * error listener that would crash the benchmark after it has reported.
+ */
+export function rawPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {

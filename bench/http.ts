@@ -7,9 +7,8 @@
 //  - the time from POST /events (201) to the change visible in GET /positions (p99 < 50 ms).
 // npm run bench:http   (BENCH_SECONDS per case; BENCH_SCALE=smoke for a few seconds)
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { generateHistory } from './generate.js';
-import { freshDatabase, httpJson, KEY, percentile, postgresServer, report, round, SECONDS, SMOKE, startChildServer } from './harness.js';
+import { freshDatabase, httpJson, KEY, percentile, postgresServer, rawPool, report, round, SECONDS, SMOKE, startChildServer } from './harness.js';
 import { event, rate, RAW_TABLE, rawInsert } from './raw-limit.js';
 
 const PROBES = SMOKE ? 20 : 200;
@@ -22,7 +21,7 @@ function cannon(options: autocannon.Options): Promise<autocannon.Result> {
 const pgServer = await postgresServer();
 const database = await freshDatabase(pgServer.url);
 const server = await startChildServer(database.url, { STANDPOINT_BENCH_BASELINE: '1' });
-const raw = new pg.Pool({ connectionString: database.url, max: 8 });
+const raw = rawPool(database.url, 8);
 const bench = {
   post: (route: string, body: unknown) => httpJson('POST', `${server.url}${route}`, body),
   get: (route: string) => httpJson('GET', `${server.url}${route}`),

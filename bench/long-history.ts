@@ -6,10 +6,9 @@
 // npm run bench:history   (BENCH_EVENTS=…; BENCH_SCALE=smoke for a few seconds)
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { generateHistory } from './generate.js';
-import { freshDatabase, httpJson, percentile, postgresServer, report, round, SMOKE, startChildServer } from './harness.js';
+import { freshDatabase, httpJson, percentile, postgresServer, rawPool, report, round, SMOKE, startChildServer } from './harness.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? (SMOKE ? 3000 : 100_000));
 const SMALL = SMOKE ? 500 : 1000;
@@ -19,7 +18,7 @@ const QUERIES = SMOKE ? 20 : 300;
 const pgServer = await postgresServer();
 const database = await freshDatabase(pgServer.url);
 const server = await startChildServer(database.url);
-const db = new pg.Pool({ connectionString: database.url, max: 2 });
+const db = rawPool(database.url, 2);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function load(from: number, to: number, all: Iterator<ReturnType<typeof generateHistory> extends Generator<infer E> ? E : never>) {

@@ -1,18 +1,17 @@
 // The event store's append against its limit, measured in the same run: raw `pg` INSERTs into an
 // equivalent append-only table. 1 client single events, 8 concurrent clients, batches of 100.
 // npm run bench:store   (BENCH_SECONDS per case, default 5; BENCH_SCALE=smoke: 1)
-import pg from 'pg';
 import { createDataSource } from '../src/database/database.js';
 import { EventStore } from '../src/event-store/event-store.js';
 import { event, rate, RAW_TABLE, rawInsert } from './raw-limit.js';
-import { freshDatabase, postgresServer, report, round, SECONDS } from './harness.js';
+import { freshDatabase, postgresServer, rawPool, report, round, SECONDS } from './harness.js';
 
 const pgServer = await postgresServer();
 const database = await freshDatabase(pgServer.url);
 const dataSource = createDataSource(database.url, 8);
 await dataSource.initialize();
 const store = new EventStore(dataSource);
-const raw = new pg.Pool({ connectionString: database.url, max: 8 });
+const raw = rawPool(database.url, 8);
 await raw.query(RAW_TABLE);
 
 try {
