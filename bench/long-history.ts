@@ -57,7 +57,7 @@ async function appendLatency(n: number): Promise<number> {
 /**
  * The floor under any rebuild that writes these read models: PostgreSQL ingesting the very
  * documents the rebuild wrote, by COPY into a copy of projection_docs with its indexes, with no
- * log to read and nothing to fold. Returns documents per second and how many there were.
+ * log to read and nothing to fold. Returns how many documents, their size and the COPY's time.
  */
 async function documentIngestFloor(): Promise<{ docs: number; bytes: number; seconds: number }> {
   const client = await db.connect();

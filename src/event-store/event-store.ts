@@ -231,11 +231,8 @@ export class EventStore {
    */
   async awaitFence(withinMs = 500): Promise<void> {
     const until = Date.now() + withinMs;
-    for (;;) {
-      const [row] = await this.db.query(`SELECT (SELECT coalesce(max(position), 0) FROM events) AS head, (SELECT coalesce(max(position), 0) FROM events WHERE ${FENCE}) AS fenced`);
-      if (Number(row.fenced) >= Number(row.head) || Date.now() >= until) return;
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
+    const head = await this.headPosition();
+    while ((await this.fencedHeadPosition()) < head && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 2));
   }
 
   /** A page of the log in position order, never past the transaction fence (see header). */

@@ -11,14 +11,14 @@ const OPTIONS: HelmetOptions = {
  * request (no CSP nonces), and @fastify/helmet rebuilt helmet's middleware for every request:
  * 6-17% of the server's CPU under load (bench/README.md).
  */
-export function securityHeaders(options: HelmetOptions = OPTIONS): Record<string, string> {
+export function securityHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
     removeHeader: (name: string) => void delete headers[name.toLowerCase()],
   };
   let done = false;
-  helmet(options)({} as never, recorder as never, (error?: unknown) => {
+  helmet(OPTIONS)({} as never, recorder as never, (error?: unknown) => {
     if (error) throw error;
     done = true;
   });

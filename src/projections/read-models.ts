@@ -42,12 +42,6 @@ export class ReadModels {
     return this.docs.activeCheckpoint(projections);
   }
 
-  async positions(view: View, only?: Actor, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition[]> {
-    const actors = only ? [only] : await this.registry.actors();
-    if (!isNow(view)) return this.computePositions(view, actors, limit);
-    return (await this.nowAnswer(only ? 'one' : 'all', actors, limit)).actors;
-  }
-
   /** GET /positions as JSON bytes; `echo` is the asOf/knownAt the client sent, answered back. */
   async positionsJson(view: View, echo: Record<string, string>, limit = DEFAULT_LIST_LIMIT): Promise<Buffer> {
     const actors = await this.registry.actors();
@@ -59,16 +53,17 @@ export class ReadModels {
     return Buffer.from(JSON.stringify({ ...echo, position: this.cachedPosition(), actors: computed }));
   }
 
-  /** GET /positions/:actor as JSON bytes. */
-  async positionJson(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<Buffer> {
+  async position(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition> {
     const actor = await this.actor(slug);
-    if (!isNow(view)) return Buffer.from(JSON.stringify((await this.computePositions(view, [actor], limit))[0]));
-    const answer = await this.nowAnswer('one', [actor], limit);
-    return (answer.json ??= Buffer.from(JSON.stringify(answer.actors[0])));
+    if (!isNow(view)) return (await this.computePositions(view, [actor], limit))[0];
+    return (await this.nowAnswer('one', [actor], limit)).actors[0];
   }
 
-  async position(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition> {
-    return (await this.positions(view, await this.actor(slug), limit))[0];
+  /** GET /positions/:actor as JSON bytes. */
+  async positionJson(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<Buffer> {
+    if (!isNow(view)) return Buffer.from(JSON.stringify(await this.position(slug, view, limit)));
+    const answer = await this.nowAnswer('one', [await this.actor(slug)], limit);
+    return (answer.json ??= Buffer.from(JSON.stringify(answer.actors[0])));
   }
 
   private async nowAnswer(route: 'all' | 'one', actors: Actor[], limit: number): Promise<NowAnswer> {
