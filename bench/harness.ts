@@ -133,6 +133,15 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
+/** The flags `npm start` gives node (the heap cap): the benchmarked server runs as users run it. */
+async function startScriptNodeFlags(): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const start: string = JSON.parse(await readFile('package.json', 'utf8')).scripts.start;
+  const flags = /^node((?:\s+--\S+)*)\s+dist\/src\/main\.js$/.exec(start);
+  if (!flags) throw new Error(`package.json's start script is not "node [--flags] dist/src/main.js": ${start}`);
+  return flags[1].split(/\s+/).filter(Boolean);
+}
+
 /** The built server as its own process (so its memory can be measured apart from the benchmark's). */
 export async function startChildServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const { spawn } = await import('node:child_process');
@@ -142,7 +151,7 @@ export async function startChildServer(databaseUrl: string, env: Record<string, 
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   // The build, as `npm start` runs it (the bench scripts build first): a TypeScript loader in the
   // server would add its own memory and start-up work to the figures.
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
+  const child = spawn(process.execPath, [...(await startScriptNodeFlags()), ...nodeArgs, 'dist/src/main.js'], {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', DATA_DIR: dataDir, API_KEYS: `bench:admin:${KEY}`, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -180,3 +189,52 @@ export async function httpJson(method: string, url: string, body?: unknown): Pro
 
 /** Seconds each throughput case runs: BENCH_SECONDS, 5 by default, 1 for the smoke run. */
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 1 : 5));
+
+/** CPU time a process has used, in ms, from /proc (Linux; 100 ticks a second). */
+async function cpuMsOf(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+}
+
+async function postgresPids(): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
+  const names = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')));
+  return pids.filter((_, i) => names[i].trim() === 'postgres');
+}
+
+export interface CpuShare {
+  /** CPU ms per operation spent by each party during the run. */
+  msPerOperation: { server: number; postgres: number; loadGenerator: number; total: number };
+  /** How many of the machine's cores the run kept busy, on average. */
+  coresBusy: number;
+}
+
+/**
+ * Where the CPU went while `work` ran `operations` operations: the server process (if any),
+ * every PostgreSQL process, and this process (the load generator). On a machine of two cores,
+ * a rate needing more than two cores' worth of the three together is out of reach.
+ */
+export async function cpuDuring(operations: () => number, serverPid: number | undefined, work: () => Promise<void>): Promise<CpuShare> {
+  const sample = async () => {
+    const postgres = new Map<number, number>();
+    for (const pid of await postgresPids()) postgres.set(pid, await cpuMsOf(pid));
+    const own = process.cpuUsage();
+    return { server: serverPid === undefined ? 0 : await cpuMsOf(serverPid), postgres, loadGenerator: (own.user + own.system) / 1000, at: performance.now() };
+  };
+  const before = await sample();
+  await work();
+  const end = await sample();
+  // A backend that started during the run (a pool connecting lazily) used all its CPU in it.
+  let postgresMs = 0;
+  for (const [pid, ms] of end.postgres) postgresMs += ms - (before.postgres.get(pid) ?? 0);
+  const after = { ...end, postgres: postgresMs };
+  const beforeAll = { ...before, postgres: 0 };
+  const n = Math.max(1, operations());
+  const per = (k: 'server' | 'postgres' | 'loadGenerator') => round((after[k] - beforeAll[k]) / n, 3);
+  const share = { server: per('server'), postgres: per('postgres'), loadGenerator: per('loadGenerator') };
+  const total = share.server + share.postgres + share.loadGenerator;
+  return { msPerOperation: { ...share, total: round(total, 3) }, coresBusy: round((total * n) / (after.at - beforeAll.at), 2) };
+}

@@ -8,7 +8,7 @@
 // npm run bench:http   (BENCH_SECONDS per case; BENCH_SCALE=smoke for a few seconds)
 import autocannon from 'autocannon';
 import { generateHistory } from './generate.js';
-import { freshDatabase, httpJson, KEY, percentile, postgresServer, rawPool, report, round, SECONDS, SMOKE, startChildServer } from './harness.js';
+import { cpuDuring, freshDatabase, httpJson, KEY, percentile, postgresServer, rawPool, report, round, SECONDS, SMOKE, startChildServer } from './harness.js';
 import { event, rate, RAW_TABLE, rawInsert } from './raw-limit.js';
 
 const PROBES = SMOKE ? 20 : 200;
@@ -39,20 +39,30 @@ try {
   for (let i = 0; i < history.length; i += 1000) await bench.post('/events/batch', { events: history.slice(i, i + 1000) });
   await settled();
 
-  const rawEightClients = await rate(8, 1, (n) => rawInsert(raw, [event(n)]));
-  const append = await cannon({
-    url: `${server.url}/events`,
-    connections: 16,
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'StatementIssued', occurredAt: '2025-10-01', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { actor: 'hamas', stances: [{ issue: 'negotiations', stance: 'conditional' }], summary: 'A statement about the talks.' } }),
+  // Where each side's CPU goes per event: the evidence for what two cores allow.
+  let rawEightClients = 0;
+  const rawCpu = await cpuDuring(() => rawEightClients * SECONDS, undefined, async () => {
+    rawEightClients = await rate(8, 1, (n) => rawInsert(raw, [event(n)]));
   });
-  await settled();
+  let append!: autocannon.Result;
+  const appendCpu = await cpuDuring(() => append.requests.total, server.pid, async () => {
+    append = await cannon({
+      url: `${server.url}/events`,
+      connections: 16,
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'StatementIssued', occurredAt: '2025-10-01', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { actor: 'hamas', stances: [{ issue: 'negotiations', stance: 'conditional' }], summary: 'A statement about the talks.' } }),
+    });
+    await settled(); // the projector's share of each append counts too
+  });
 
   const read = async (route: string) => {
     const bytes = (await (await fetch(`${server.url}${route}`)).arrayBuffer()).byteLength;
-    const r = await cannon({ url: `${server.url}${route}`, connections: 50 });
-    return { bytes, requestsPerSecond: round(r.requests.average, 0), p99Ms: r.latency.p99, non2xx: r.non2xx };
+    let r!: autocannon.Result;
+    const cpu = await cpuDuring(() => r.requests.total, server.pid, async () => {
+      r = await cannon({ url: `${server.url}${route}`, connections: 50 });
+    });
+    return { bytes, requestsPerSecond: round(r.requests.average, 0), p99Ms: r.latency.p99, non2xx: r.non2xx, cpu };
   };
   const trivial = await read('/bench/trivial');
   const trivialFastify = await read('/bench/trivial-fastify');
@@ -83,6 +93,11 @@ try {
       rawInsertEightClientsPerSecond: round(rawEightClients, 0),
       ratio: round(append.requests.average / rawEightClients),
       target: '≥ 0.5×',
+      cpu: appendCpu,
+      rawInsertCpu: rawCpu,
+      // At the CPU each request costs, the rate two cores allow (server, PostgreSQL and load generator together).
+      twoCoreCeilingRequestsPerSecond: round(2000 / appendCpu.msPerOperation.total, 0),
+      twoCoreCeilingRatio: round(2000 / appendCpu.msPerOperation.total / rawEightClients),
     },
     trivial: { nest: trivial, rawFastify: trivialFastify },
     reads,

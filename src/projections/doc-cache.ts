@@ -2,6 +2,7 @@
 // sorted. Each read asks PostgreSQL only for what changed since the cache's checkpoint (usually
 // nothing), so a time-travel query costs a pass over documents in memory, not a re-read.
 import type { DocStore, ProjectionState } from './projector/doc-store.js';
+import { partSharer } from './shared-parts.js';
 
 const STALENESS_MS = 5;
 
@@ -89,10 +90,11 @@ export class DocCache<D> {
       this.checkpoint = -1;
       return this.load();
     }
+    const share = partSharer();
     for (const { key, doc } of changed.docs) {
       const name = this.groupOf(key);
       if (name === undefined) continue;
-      (this.groups.get(name) ?? this.groups.set(name, new Map()).get(name)!).set(key, doc);
+      (this.groups.get(name) ?? this.groups.set(name, new Map()).get(name)!).set(key, share(doc));
       this.sorted.delete(name);
     }
     this.checkpoint = Math.max(this.checkpoint, changed.checkpoint);

@@ -113,6 +113,19 @@ function isEvidence(v: Record<string, unknown>): boolean {
   return typeof v.id === 'string' && typeof v.stamp === 'object' && Array.isArray(v.retracted) && Array.isArray(v.added);
 }
 
+/**
+ * Names the version of an evidence record (undefined if `v` is none): its event and how many
+ * corrections it holds. Each SourceAdded or ReportRetracted adds exactly one, to every entry of
+ * the event in the same fold, so two records with the same version are equal.
+ */
+export function evidenceVersion(v: Record<string, unknown>): string | undefined {
+  if (!isEvidence(v)) return undefined;
+  const ev = v as unknown as Evidence;
+  let corrections = ev.retracted.length + ev.added.length;
+  for (const a of ev.added) corrections += a.retracted.length;
+  return `${ev.id}#${corrections}`;
+}
+
 /** Applies a correction to the documents at `keys` (those holding the corrected event); returns the changed ones. */
 export function corrected<D>(docs: DocReader<D>, keys: string[], correction: NonNullable<ReturnType<typeof evidenceUpdate>>): Record<string, D> {
   const changes: Record<string, D> = {};
