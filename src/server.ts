@@ -7,14 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import type { Config } from './config/config.js';
 import { createDataSource, startDatabaseServer } from './database/database.js';
 import { BENCH_BASELINE_BODY } from './http/bench-baseline.controller.js';
 import { setUpOpenApi } from './http/openapi.js';
-import { problemBody } from './http/problem.filter.js';
 import { securityHeaders } from './http/security-headers.js';
 
 export interface RunningServer {
@@ -58,13 +56,6 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     });
     const fastify = app.getHttpAdapter().getInstance();
     fastify.removeContentTypeParser(['text/plain']);
-    // Errors raised before a route runs (bad JSON, body limit, media type) answer as problem+json too.
-    fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-      const detail = status === 500 ? 'An unexpected error occurred; it has been logged.' : error.message;
-      if (status === 500) logger.error(error.stack ?? error.message);
-      reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(problemBody(status, status === 500 ? 'Internal server error' : 'Bad request', detail, request.url.split('?')[0]));
-    });
     const headers = securityHeaders();
     fastify.addHook('onRequest', (_request, reply, done) => {
       reply.headers(headers);

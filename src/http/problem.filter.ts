@@ -17,7 +17,7 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body.',
 };
 
-export function problemBody(status: number, title: string, detail: string, instance: string, extra: Record<string, unknown> = {}) {
+function problemBody(status: number, title: string, detail: string, instance: string, extra: Record<string, unknown> = {}) {
   return { type: 'about:blank', title, status, detail, instance, ...extra };
 }
 
