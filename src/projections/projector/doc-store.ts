@@ -67,14 +67,19 @@ export class DocStore {
     return new Map(rows.map((r) => [r.key, r.doc]));
   }
 
-  /** Inserts or replaces documents, of any projections, in one statement. */
+  /**
+   * Inserts or replaces documents, of any projections, in one statement. The documents travel
+   * as one JSON array, not a text[] of JSON: pg escapes every quote of every element of an
+   * array parameter, which was a few per cent of a rebuild.
+   */
   async write(m: EntityManager, docs: DocWrite[]): Promise<void> {
     if (docs.length === 0) return;
     const stamps = docs.map((d) => stampOf(d.doc));
     await m.query(
       `INSERT INTO projection_docs (projection, generation, key, sort_key, occurred, reported, changed_at, doc)
-       SELECT t.p, t.g, t.k, t.s, t.o, t.r, t.c, t.d::jsonb
-         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[]) AS t(p, g, k, s, o, r, c, d)
+       SELECT t.p, t.g, t.k, t.s, t.o, t.r, t.c, t.d
+         FROM ROWS FROM (unnest($1::text[]), unnest($2::int[]), unnest($3::text[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::bigint[]), unnest($7::bigint[]), jsonb_array_elements($8::jsonb))
+              AS t(p, g, k, s, o, r, c, d)
        ON CONFLICT (projection, generation, key) DO UPDATE
          SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported, changed_at = EXCLUDED.changed_at`,
       [
@@ -85,7 +90,7 @@ export class DocStore {
         stamps.map((s) => s.occurred),
         stamps.map((s) => s.reported),
         docs.map((d) => d.changedAt),
-        docs.map((d) => JSON.stringify(d.doc)),
+        JSON.stringify(docs.map((d) => d.doc)),
       ],
     );
   }
