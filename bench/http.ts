@@ -69,7 +69,12 @@ try {
   const reads: Record<string, unknown> = {};
   for (const route of ['/positions', '/positions/hamas']) {
     const r = await read(route);
-    reads[route] = { ...r, ratioToTrivial: round(r.requestsPerSecond / trivial.requestsPerSecond), ratioToRawFastify: round(r.requestsPerSecond / trivialFastify.requestsPerSecond), target: '≥ 0.7× of the Nest trivial route, p99 < 20 ms' };
+    // With every core busy, rates go as the inverse of the CPU a request costs all sides. Were this
+    // route to cost the server no more than the trivial one, the rest (the load generator reading
+    // a bigger answer) would still cap the ratio here.
+    const m = (x: typeof r) => x.cpu.msPerOperation;
+    const ceiling = round(m(trivial).total / (m(trivial).server + m(r).postgres + m(r).loadGenerator));
+    reads[route] = { ...r, ratioToTrivial: round(r.requestsPerSecond / trivial.requestsPerSecond), ratioToRawFastify: round(r.requestsPerSecond / trivialFastify.requestsPerSecond), ratioIfServerCostMatchedTrivial: ceiling, target: '≥ 0.7× of the Nest trivial route, p99 < 20 ms' };
   }
 
   // From 201 to the change showing in the actor's position.
