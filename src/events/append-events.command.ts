@@ -1,5 +1,5 @@
 // Recording developments: validate envelopes, check what they reference, append all or none.
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { formatPath, parseEnvelope, referencesOf, type Envelope, type FieldError } from '../catalogue/catalogue.js';
@@ -137,7 +137,7 @@ function toRecord(e: Envelope, refs: Reference[], id: string, recordedBy: string
 
 /** Stable hash of what the client sent (keys sorted), so a retry with the same body matches. */
 export function fingerprint(value: unknown): string {
-  return createHash('sha256').update(canonical(value)).digest('hex');
+  return hash('sha256', canonical(value), 'hex');
 }
 
 // Built by concatenation rather than map/filter/join: it runs on every append, and the
