@@ -64,7 +64,12 @@ const UNIQUE_VIOLATION = '23505';
 
 const COLUMNS = `position, id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_at, recorded_by, data, sources, metadata, fingerprint`;
 
-const APPEND_SQL = `
+/**
+ * A batch as one statement. With `ON CONFLICT DO NOTHING` it skips ids already stored, for
+ * `settle` to tell a retry from a conflict inside a transaction; without, an id already stored
+ * fails the statement whole, so it stores all or nothing on its own.
+ */
+const appendSql = (skipStoredIds: boolean) => `
   INSERT INTO events (position, id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_by, data, sources, metadata, fingerprint, expected_version)
   SELECT pg_current_xact_id()::text::bigint * 10000 + e.ord,
          (e.doc->>'id')::uuid, e.doc->>'type',
@@ -75,8 +80,10 @@ const APPEND_SQL = `
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(doc, ord)
   WHERE $2::bigint IS NULL OR (SELECT coalesce(max(position), 0) FROM events) = $2::bigint
   ORDER BY e.ord
-  ON CONFLICT (id) DO NOTHING
+  ${skipStoredIds ? 'ON CONFLICT (id) DO NOTHING' : ''}
   RETURNING position, id, recorded_at`;
+const APPEND_SQL = appendSql(true);
+const APPEND_ALL_NEW_SQL = appendSql(false);
 
 /** The same append for one event, with typed parameters, prepared once per connection. */
 const APPEND_ONE_SQL = `
@@ -128,14 +135,32 @@ export class EventStore {
 
   /**
    * Appends all events or none. A single event without expectedVersion joins the group commit;
-   * with one, it is one round trip of its own; a batch runs in a transaction so that a
-   * conflicting duplicate rolls the rest back.
+   * with one, it is one round trip of its own; a batch is one statement that stores all or
+   * nothing, and when it stores nothing, a transaction in which a conflicting duplicate rolls
+   * the rest back.
    */
   async append(events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome> {
     if (events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) throw new RangeError(`append takes 1..${MAX_EVENTS_PER_APPEND} events`);
     if (events.length === 1 && expectedVersion === undefined) return this.queue.append(events[0]);
     if (events.length === 1) return this.appendAlone(events[0], expectedVersion);
-    return this.db.transaction((manager) => this.appendWithin(manager, events, expectedVersion));
+    // A batch is nearly always all new: one statement that stores it whole, a round trip instead
+    // of three. Anything else (an id already stored, a log that moved past expectedVersion, a
+    // race on either) takes the transaction, which tells a retry from a conflict.
+    return (await this.appendAllNew(events, expectedVersion)) ?? this.db.transaction((manager) => this.appendWithin(manager, events, expectedVersion));
+  }
+
+  /** The batch stored whole, or undefined if the statement stored nothing (see appendSql). */
+  private async appendAllNew(events: NewStoredEvent[], expectedVersion?: number): Promise<AppendOutcome | undefined> {
+    let rows: InsertedRow[];
+    try {
+      rows = (await this.pool.query({ name: 'standpoint_append_all_new', text: APPEND_ALL_NEW_SQL, values: [JSON.stringify(events.map(toJson)), expectedVersion ?? null] })).rows;
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
+      throw error;
+    }
+    if (rows.length !== events.length) return undefined; // the expectedVersion guard refused it
+    const inserted = rowsById(rows);
+    return { kind: 'appended', events: events.map((e) => stored(e, inserted.get(key(e.id))!)) };
   }
 
   /** Appends inside the caller's transaction (one append per transaction: positions come from its id). */

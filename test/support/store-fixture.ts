@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/database/database.js';
-import { EventStore, type NewStoredEvent } from '../../src/event-store/event-store.js';
+import { EventStore, type NewStoredEvent, type StoredEvent } from '../../src/event-store/event-store.js';
 import { freshDatabase } from './test-server.js';
 
 export function newEvent(n: number, id: string = randomUUID()): NewStoredEvent {
@@ -47,4 +47,18 @@ export function freshStore(): { readonly db: DataSource; readonly store: EventSt
       return store;
     },
   };
+}
+
+/**
+ * The log after `after` once the fence has let at least `count` events through. The fence
+ * waits for every older transaction in the whole PostgreSQL cluster, so one held open by a spec
+ * running beside this one (in another database) keeps fresh events hidden for a while.
+ */
+export async function readPastFence(store: EventStore, after: number, count: number, withinMs = 10_000): Promise<StoredEvent[]> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const read = await store.read({ after, limit: Math.max(1000, count) });
+    if (read.length >= count || Date.now() > until) return read;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
