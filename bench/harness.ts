@@ -1,7 +1,7 @@
 // What every benchmark needs: a PostgreSQL (embedded by default, DATABASE_URL otherwise) with a
 // fresh database, a Standpoint server on it, loading a history, percentiles, and writing results.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -135,7 +135,6 @@ export interface ChildServer {
 
 /** The flags `npm start` gives node (the heap cap): the benchmarked server runs as users run it. */
 async function startScriptNodeFlags(): Promise<string[]> {
-  const { readFile } = await import('node:fs/promises');
   const start: string = JSON.parse(await readFile('package.json', 'utf8')).scripts.start;
   const flags = /^node((?:\s+--\S+)*)\s+dist\/src\/main\.js$/.exec(start);
   if (!flags) throw new Error(`package.json's start script is not "node [--flags] dist/src/main.js": ${start}`);
@@ -145,7 +144,6 @@ async function startScriptNodeFlags(): Promise<string[]> {
 /** The built server as its own process (so its memory can be measured apart from the benchmark's). */
 export async function startChildServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const { spawn } = await import('node:child_process');
-  const { readFile } = await import('node:fs/promises');
   const dataDir = path.join(os.tmpdir(), `standpoint-bench-child-${randomBytes(4).toString('hex')}`);
   // BENCH_SERVER_NODE_ARGS profiles the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
@@ -192,14 +190,12 @@ export const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 1 : 5));
 
 /** CPU time a process has used, in ms, from /proc (Linux; 100 ticks a second). */
 async function cpuMsOf(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
 }
 
 async function postgresPids(): Promise<number[]> {
-  const { readdir, readFile } = await import('node:fs/promises');
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
   const names = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')));
   return pids.filter((_, i) => names[i].trim() === 'postgres');
@@ -226,15 +222,13 @@ export async function cpuDuring(operations: () => number, serverPid: number | un
   };
   const before = await sample();
   await work();
-  const end = await sample();
+  const after = await sample();
   // A backend that started during the run (a pool connecting lazily) used all its CPU in it.
-  let postgresMs = 0;
-  for (const [pid, ms] of end.postgres) postgresMs += ms - (before.postgres.get(pid) ?? 0);
-  const after = { ...end, postgres: postgresMs };
-  const beforeAll = { ...before, postgres: 0 };
+  let postgres = 0;
+  for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
   const n = Math.max(1, operations());
-  const per = (k: 'server' | 'postgres' | 'loadGenerator') => round((after[k] - beforeAll[k]) / n, 3);
-  const share = { server: per('server'), postgres: per('postgres'), loadGenerator: per('loadGenerator') };
+  const per = (ms: number) => round(ms / n, 3);
+  const share = { server: per(after.server - before.server), postgres: per(postgres), loadGenerator: per(after.loadGenerator - before.loadGenerator) };
   const total = share.server + share.postgres + share.loadGenerator;
-  return { msPerOperation: { ...share, total: round(total, 3) }, coresBusy: round((total * n) / (after.at - beforeAll.at), 2) };
+  return { msPerOperation: { ...share, total: round(total, 3) }, coresBusy: round((total * n) / (after.at - before.at), 2) };
 }

@@ -159,8 +159,7 @@ export class EventStore {
       throw error;
     }
     if (rows.length !== events.length) return undefined; // the expectedVersion guard refused it
-    const inserted = rowsById(rows);
-    return { kind: 'appended', events: events.map((e) => stored(e, inserted.get(key(e.id))!)) };
+    return appended(events, rowsById(rows));
   }
 
   /** Appends inside the caller's transaction (one append per transaction: positions come from its id). */
@@ -180,7 +179,7 @@ export class EventStore {
       throw error;
     }
     const inserted = rowsById(rows);
-    if (rows.length === events.length) return { kind: 'appended', events: events.map((e) => stored(e, inserted.get(key(e.id))!)) };
+    if (rows.length === events.length) return appended(events, inserted);
 
     const missing = events.filter((e) => !inserted.has(key(e.id)));
     const existing = await this.getByIds(missing.map((e) => e.id), m);
@@ -325,6 +324,9 @@ interface Row {
 const key = (id: string) => id.toLowerCase();
 
 const rowsById = (rows: InsertedRow[]) => new Map(rows.map((r) => [key(r.id), r]));
+
+/** Every event of the append stored, each with the row the insert returned for it. */
+const appended = (events: NewStoredEvent[], inserted: Map<string, InsertedRow>): AppendOutcome => ({ kind: 'appended', events: events.map((e) => stored(e, inserted.get(key(e.id))!)) });
 
 /** One event's values in the column order of APPEND_ONE_SQL and APPEND_GROUP_SQL. */
 function columnValues(e: NewStoredEvent): unknown[] {
