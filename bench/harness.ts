@@ -188,6 +188,14 @@ export async function httpJson(method: string, url: string, body?: unknown): Pro
 /** Seconds each throughput case runs: BENCH_SECONDS, 5 by default, 1 for the smoke run. */
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 1 : 5));
 
+/**
+ * Unmeasured load before a write case's turns (inTurns), for every side alike: on a fresh
+ * cluster the first seconds of writes also create WAL segments, open pool connections and
+ * compile the hot paths, and whichever side ran first paid for it (the same 5-second case gave
+ * 20-30 % more on a second run, raw INSERTs and POST /events alike). BENCH_WARM_UP_SECONDS.
+ */
+export const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? (SMOKE ? 0 : 2));
+
 /** CPU time a process has used, in ms, from /proc (Linux; 100 ticks a second). */
 async function cpuMsOf(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -209,26 +217,70 @@ export interface CpuShare {
 }
 
 /**
- * Where the CPU went while `work` ran `operations` operations: the server process (if any),
- * every PostgreSQL process, and this process (the load generator). On a machine of two cores,
- * a rate needing more than two cores' worth of the three together is out of reach.
+ * Where the CPU goes while operations run: the server process (if any), every PostgreSQL
+ * process, and this process (the load generator), summed over every `during` call. On a machine
+ * of two cores, a rate needing more than two cores' worth of the three together is out of reach.
  */
-export async function cpuDuring(operations: () => number, serverPid: number | undefined, work: () => Promise<void>): Promise<CpuShare> {
+export function cpuMeter(serverPid: number | undefined) {
+  const spent = { server: 0, postgres: 0, loadGenerator: 0 };
+  let operations = 0;
+  let elapsedMs = 0;
   const sample = async () => {
     const postgres = new Map<number, number>();
     for (const pid of await postgresPids()) postgres.set(pid, await cpuMsOf(pid));
     const own = process.cpuUsage();
     return { server: serverPid === undefined ? 0 : await cpuMsOf(serverPid), postgres, loadGenerator: (own.user + own.system) / 1000, at: performance.now() };
   };
-  const before = await sample();
-  await work();
-  const after = await sample();
-  // A backend that started during the run (a pool connecting lazily) used all its CPU in it.
-  let postgres = 0;
-  for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
-  const n = Math.max(1, operations());
-  const per = (ms: number) => round(ms / n, 3);
-  const share = { server: per(after.server - before.server), postgres: per(postgres), loadGenerator: per(after.loadGenerator - before.loadGenerator) };
-  const total = share.server + share.postgres + share.loadGenerator;
-  return { msPerOperation: { ...share, total: round(total, 3) }, coresBusy: round((total * n) / (after.at - before.at), 2) };
+  return {
+    /** Runs `work`, which answers how many operations it ran, and counts its CPU. */
+    async during(work: () => Promise<number>): Promise<number> {
+      const before = await sample();
+      const n = await work();
+      const after = await sample();
+      // A backend that started during the run (a pool connecting lazily) used all its CPU in it.
+      for (const [pid, ms] of after.postgres) spent.postgres += ms - (before.postgres.get(pid) ?? 0);
+      spent.server += after.server - before.server;
+      spent.loadGenerator += after.loadGenerator - before.loadGenerator;
+      operations += n;
+      elapsedMs += after.at - before.at;
+      return n;
+    },
+    share(): CpuShare {
+      const n = Math.max(1, operations);
+      const per = (ms: number) => round(ms / n, 3);
+      const total = spent.server + spent.postgres + spent.loadGenerator;
+      return {
+        msPerOperation: { server: per(spent.server), postgres: per(spent.postgres), loadGenerator: per(spent.loadGenerator), total: per(total) },
+        coresBusy: round(total / Math.max(1, elapsedMs), 2),
+      };
+    },
+  };
+}
+
+/** Where the CPU went while `work` ran `operations` operations (see cpuMeter). */
+export async function cpuDuring(operations: () => number, serverPid: number | undefined, work: () => Promise<void>): Promise<CpuShare> {
+  const meter = cpuMeter(serverPid);
+  await meter.during(async () => {
+    await work();
+    return operations();
+  });
+  return meter.share();
+}
+
+/**
+ * Operations per second of rivals measured in turns: after WARM_UP_SECONDS of each, two rounds
+ * of SECONDS / 2, in A B B A order, so that the drift of a shared machine (its disk's flush rate
+ * moved 50 % within minutes) falls on every side alike. Each side runs its load for the seconds
+ * it is given and answers how many operations it completed.
+ */
+export async function inTurns(sides: ((seconds: number, warmingUp: boolean) => Promise<number>)[]): Promise<number[]> {
+  if (WARM_UP_SECONDS > 0) for (const side of sides) await side(WARM_UP_SECONDS, true);
+  const done = sides.map(() => 0);
+  const rounds = SMOKE ? 1 : 2;
+  for (let r = 0; r < rounds; r++) {
+    const order = sides.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) done[i] += await sides[i](SECONDS / rounds, false);
+  }
+  return done.map((n) => n / SECONDS);
 }

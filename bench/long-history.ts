@@ -7,6 +7,10 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { fromRow, type EventRow } from '../src/event-store/event-store.js';
+import { PROJECTIONS } from '../src/projections/all-projections.js';
+import { replay } from '../src/projections/projection.js';
+import { toNewsEvent } from '../src/projections/projector/news-events.js';
 import { generateHistory } from './generate.js';
 import { freshDatabase, httpJson, percentile, postgresServer, rawPool, report, round, SMOKE, startChildServer } from './harness.js';
 
@@ -77,6 +81,21 @@ async function documentIngestFloor(): Promise<{ docs: number; bytes: number; sec
   }
 }
 
+/**
+ * The floor under any rebuild that runs these folds, whatever it stores: the log already in
+ * memory, each event turned into the folds' input and folded by every projection, keeping the
+ * documents in memory and writing nothing. Returns the seconds that took.
+ */
+async function foldFloor(): Promise<number> {
+  const { rows } = await db.query<EventRow>('SELECT * FROM events ORDER BY position');
+  const log = rows.map(fromRow);
+  const byId = new Map(log.map((e) => [e.id, e]));
+  const started = performance.now();
+  const events = log.map((e) => toNewsEvent(e, (id) => byId.get(id)));
+  for (const projection of PROJECTIONS) replay(projection, events);
+  return (performance.now() - started) / 1000;
+}
+
 try {
   const history = generateHistory(EVENTS, 42);
   await load(0, SMALL, history);
@@ -114,6 +133,7 @@ try {
   await sleep(500);
   const rss = await server.rssMiB();
   const floor = await documentIngestFloor();
+  const foldSeconds = await foldFloor();
 
   // asOf / knownAt queries across the history.
   const { rows: span } = await db.query(`SELECT min(occurred_at) AS a, max(occurred_at) AS b FROM events`);
@@ -150,6 +170,12 @@ try {
       documentsPerSecond: round(floor.docs / floor.seconds, 0),
       rebuildCeilingEventsPerSecond: round(total / floor.seconds, 0),
       ceilingRatio: round(total / floor.seconds / cursorPerSecond),
+    },
+    // Nor the folds themselves: the same history folded in memory with no read and no write.
+    foldFloor: {
+      foldSeconds: round(foldSeconds),
+      rebuildCeilingEventsPerSecond: round(total / foldSeconds, 0),
+      ceilingRatio: round(total / foldSeconds / cursorPerSecond),
     },
     serverRssAfterRebuildMiB: round(rss, 0),
     rssTarget: '< 300 MB',

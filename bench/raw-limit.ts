@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { NewStoredEvent } from '../src/event-store/event-store.js';
-import { SECONDS } from './harness.js';
 
 export function event(n: number): NewStoredEvent {
   return {
@@ -20,11 +19,11 @@ export function event(n: number): NewStoredEvent {
   };
 }
 
-/** Runs `clients` loops of `work` for SECONDS; returns events per second. */
-export async function rate(clients: number, perCall: number, work: (n: number) => Promise<unknown>): Promise<number> {
+/** Runs `clients` loops of `work` for `seconds`; returns how many events they completed. */
+export async function drive(clients: number, perCall: number, work: (n: number) => Promise<unknown>, seconds: number): Promise<number> {
   let n = 0;
   let done = 0;
-  const until = performance.now() + SECONDS * 1000;
+  const until = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < until) {
@@ -33,7 +32,7 @@ export async function rate(clients: number, perCall: number, work: (n: number) =
       }
     }),
   );
-  return done / SECONDS;
+  return done;
 }
 
 export const RAW_TABLE = `

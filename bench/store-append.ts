@@ -1,10 +1,11 @@
 // The event store's append against its limit, measured in the same run: raw `pg` INSERTs into an
 // equivalent append-only table. 1 client single events, 8 concurrent clients, batches of 100.
+// Both sides run in turns (harness.ts, inTurns).
 // npm run bench:store   (BENCH_SECONDS per case, default 5; BENCH_SCALE=smoke: 1)
 import { createDataSource } from '../src/database/database.js';
 import { EventStore } from '../src/event-store/event-store.js';
-import { event, rate, RAW_TABLE, rawInsert } from './raw-limit.js';
-import { freshDatabase, postgresServer, rawPool, report, round, SECONDS } from './harness.js';
+import { drive, event, RAW_TABLE, rawInsert } from './raw-limit.js';
+import { freshDatabase, inTurns, postgresServer, rawPool, report, round, SECONDS } from './harness.js';
 
 const pgServer = await postgresServer();
 const database = await freshDatabase(pgServer.url);
@@ -17,8 +18,11 @@ await raw.query(RAW_TABLE);
 try {
   const results: Record<string, { store: number; raw: number; ratio: number; target: string }> = {};
   const measure = async (name: string, clients: number, size: number) => {
-    const rawRate = await rate(clients, size, (n) => rawInsert(raw, Array.from({ length: size }, (_, i) => event(n * size + i))));
-    const storeRate = await rate(clients, size, (n) => store.append(Array.from({ length: size }, (_, i) => event(n * size + i))));
+    const batch = (n: number) => Array.from({ length: size }, (_, i) => event(n * size + i));
+    const [rawRate, storeRate] = await inTurns([
+      (seconds) => drive(clients, size, (n) => rawInsert(raw, batch(n)), seconds),
+      (seconds) => drive(clients, size, (n) => store.append(batch(n)), seconds),
+    ]);
     results[name] = { store: round(storeRate, 0), raw: round(rawRate, 0), ratio: round(storeRate / rawRate), target: '≥ 0.8×' };
   };
   await measure('1 client, single events', 1, 1);

@@ -123,7 +123,7 @@ interface Pool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: InsertedRow[] }>;
 }
 
-type InsertedRow = Pick<Row, 'position' | 'id' | 'recorded_at'>;
+type InsertedRow = Pick<EventRow, 'position' | 'id' | 'recorded_at'>;
 
 export class EventStore {
   private readonly pool: Pool;
@@ -271,20 +271,20 @@ export class EventStore {
       params.push(JSON.stringify(filter.metadataContains));
       where += ` AND metadata @> $${params.length}::jsonb`;
     }
-    const rows: Row[] = await m.query(`SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY position LIMIT $2`, params);
+    const rows: EventRow[] = await m.query(`SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY position LIMIT $2`, params);
     return rows.map(fromRow);
   }
 
   async getByIds(ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
     if (ids.length === 0) return [];
-    const rows: Row[] = await m.query(`SELECT ${COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows: EventRow[] = await m.query(`SELECT ${COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
     return rows.map(fromRow);
   }
 
   /** Events that point at any of `ids` through `data->>field` (e.g. corroborations of an event). */
   async findReferencing(types: string[], field: string, ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
     if (ids.length === 0) return [];
-    const rows: Row[] = await m.query(
+    const rows: EventRow[] = await m.query(
       `SELECT ${COLUMNS} FROM events WHERE type = ANY($1) AND data->>$2 = ANY($3) ORDER BY position`,
       [types, field, ids],
     );
@@ -304,7 +304,8 @@ export class EventStore {
   }
 }
 
-interface Row {
+/** A row of `events` as `pg` returns it. */
+export interface EventRow {
   position: string;
   id: string;
   type: string;
@@ -342,7 +343,7 @@ function toJson(e: NewStoredEvent) {
   return { ...e, occurredAt: e.occurredAt.toISOString(), reportedAt: e.reportedAt.toISOString() };
 }
 
-function fromRow(r: Row): StoredEvent {
+export function fromRow(r: EventRow): StoredEvent {
   return {
     position: Number(r.position),
     id: r.id,
