@@ -39,7 +39,6 @@ try {
   for (let i = 0; i < history.length; i += 1000) await bench.post('/events/batch', { events: history.slice(i, i + 1000) });
   await settled();
 
-  // Where each side's CPU goes per event: the evidence for what two cores allow.
   // Raw INSERTs and POSTs run in turns (harness.ts, inTurns); where each side's CPU goes per
   // event is the evidence for what two cores allow.
   const insertRaw = (n: number) => rawInsert(raw, [event(n)]);
