@@ -221,6 +221,8 @@ export interface CpuShare {
  * process, and this process (the load generator), summed over every `during` call. On a machine
  * of two cores, a rate needing more than two cores' worth of the three together is out of reach.
  */
+export type CpuMeter = ReturnType<typeof cpuMeter>;
+
 export function cpuMeter(serverPid: number | undefined) {
   const spent = { server: 0, postgres: 0, loadGenerator: 0 };
   let operations = 0;
@@ -257,30 +259,25 @@ export function cpuMeter(serverPid: number | undefined) {
   };
 }
 
-/** Where the CPU went while `work` ran `operations` operations (see cpuMeter). */
-export async function cpuDuring(operations: () => number, serverPid: number | undefined, work: () => Promise<void>): Promise<CpuShare> {
-  const meter = cpuMeter(serverPid);
-  await meter.during(async () => {
-    await work();
-    return operations();
-  });
-  return meter.share();
-}
-
 /**
  * Operations per second of rivals measured in turns: after WARM_UP_SECONDS of each, two rounds
  * of SECONDS / 2, in A B B A order, so that the drift of a shared machine (its disk's flush rate
  * moved 50 % within minutes) falls on every side alike. Each side runs its load for the seconds
- * it is given and answers how many operations it completed.
+ * it is given and answers how many operations it completed; a side's meter, if any, counts the
+ * CPU of its measured turns only.
  */
-export async function inTurns(sides: ((seconds: number, warmingUp: boolean) => Promise<number>)[]): Promise<number[]> {
-  if (WARM_UP_SECONDS > 0) for (const side of sides) await side(WARM_UP_SECONDS, true);
+export async function inTurns(sides: { run: (seconds: number, warmingUp: boolean) => Promise<number>; meter?: CpuMeter }[]): Promise<number[]> {
+  if (WARM_UP_SECONDS > 0) for (const side of sides) await side.run(WARM_UP_SECONDS, true);
   const done = sides.map(() => 0);
   const rounds = SMOKE ? 1 : 2;
   for (let r = 0; r < rounds; r++) {
     const order = sides.map((_, i) => i);
     if (r % 2 === 1) order.reverse();
-    for (const i of order) done[i] += await sides[i](SECONDS / rounds, false);
+    for (const i of order) {
+      const { run, meter } = sides[i];
+      const measured = () => run(SECONDS / rounds, false);
+      done[i] += await (meter ? meter.during(measured) : measured());
+    }
   }
   return done.map((n) => n / SECONDS);
 }

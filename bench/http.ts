@@ -8,7 +8,7 @@
 // npm run bench:http   (BENCH_SECONDS per case; BENCH_SCALE=smoke for a few seconds)
 import autocannon from 'autocannon';
 import { generateHistory } from './generate.js';
-import { cpuDuring, cpuMeter, freshDatabase, httpJson, inTurns, KEY, percentile, postgresServer, rawPool, report, round, SECONDS, SMOKE, startChildServer } from './harness.js';
+import { cpuMeter, freshDatabase, httpJson, inTurns, KEY, percentile, postgresServer, rawPool, report, round, SECONDS, SMOKE, startChildServer } from './harness.js';
 import { drive, event, RAW_TABLE, rawInsert } from './raw-limit.js';
 
 const PROBES = SMOKE ? 20 : 200;
@@ -52,21 +52,15 @@ try {
   const rawMeter = cpuMeter(undefined);
   const appendMeter = cpuMeter(server.pid);
   const measuredRuns: autocannon.Result[] = [];
-  const post = async (seconds: number) => {
+  const post = async (seconds: number, warmingUp: boolean) => {
     const run = await cannon(posting, seconds);
     await settled(); // the projector's share of each append counts too
-    return run;
+    if (!warmingUp) measuredRuns.push(run);
+    return run.requests.total;
   };
   const [rawEightClients, appendPerSecond] = await inTurns([
-    (seconds, warmingUp) => (warmingUp ? drive(8, 1, insertRaw, seconds) : rawMeter.during(() => drive(8, 1, insertRaw, seconds))),
-    async (seconds, warmingUp) => {
-      if (warmingUp) return (await post(seconds)).requests.total;
-      return appendMeter.during(async () => {
-        const run = await post(seconds);
-        measuredRuns.push(run);
-        return run.requests.total;
-      });
-    },
+    { run: (seconds) => drive(8, 1, insertRaw, seconds), meter: rawMeter },
+    { run: post, meter: appendMeter },
   ]);
   const rawCpu = rawMeter.share();
   const appendCpu = appendMeter.share();
@@ -74,10 +68,9 @@ try {
   const read = async (route: string) => {
     const bytes = (await (await fetch(`${server.url}${route}`)).arrayBuffer()).byteLength;
     let r!: autocannon.Result;
-    const cpu = await cpuDuring(() => r.requests.total, server.pid, async () => {
-      r = await cannon({ url: `${server.url}${route}`, connections: 50 });
-    });
-    return { bytes, requestsPerSecond: round(r.requests.average, 0), p99Ms: r.latency.p99, non2xx: r.non2xx, cpu };
+    const meter = cpuMeter(server.pid);
+    await meter.during(async () => (r = await cannon({ url: `${server.url}${route}`, connections: 50 })).requests.total);
+    return { bytes, requestsPerSecond: round(r.requests.average, 0), p99Ms: r.latency.p99, non2xx: r.non2xx, cpu: meter.share() };
   };
   const trivial = await read('/bench/trivial');
   const trivialFastify = await read('/bench/trivial-fastify');

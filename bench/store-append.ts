@@ -20,8 +20,8 @@ try {
   const measure = async (name: string, clients: number, size: number) => {
     const batch = (n: number) => Array.from({ length: size }, (_, i) => event(n * size + i));
     const [rawRate, storeRate] = await inTurns([
-      (seconds) => drive(clients, size, (n) => rawInsert(raw, batch(n)), seconds),
-      (seconds) => drive(clients, size, (n) => store.append(batch(n)), seconds),
+      { run: (seconds) => drive(clients, size, (n) => rawInsert(raw, batch(n)), seconds) },
+      { run: (seconds) => drive(clients, size, (n) => store.append(batch(n)), seconds) },
     ]);
     results[name] = { store: round(storeRate, 0), raw: round(rawRate, 0), ratio: round(storeRate / rawRate), target: '≥ 0.8×' };
   };
