@@ -3,7 +3,7 @@
 // retractions included — without re-reading the log.
 import { confidenceOf, type Confidence } from '../catalogue/confidence.js';
 import type { NewsEvent, Stamp, TargetEvent } from '../catalogue/news-event.js';
-import type { DocReader } from './projection.js';
+import type { Changes, DocReader } from './projection.js';
 import type { Source } from '../catalogue/primitives.js';
 
 export interface Evidence {
@@ -127,12 +127,12 @@ export function evidenceVersion(v: Record<string, unknown>): string | undefined 
 }
 
 /** Applies a correction to the documents at `keys` (those holding the corrected event); returns the changed ones. */
-export function corrected<D>(docs: DocReader<D>, keys: string[], correction: NonNullable<ReturnType<typeof evidenceUpdate>>): Record<string, D> {
-  const changes: Record<string, D> = {};
+export function corrected<D>(docs: DocReader<D>, keys: string[], correction: NonNullable<ReturnType<typeof evidenceUpdate>>): Changes<D> {
+  const changes: Changes<D> = new Map();
   for (const key of keys) {
     const doc = docs.get(key);
     const next = doc && mapEvidence(doc, correction.targetId, correction.update);
-    if (next && next !== doc) changes[key] = next;
+    if (next && next !== doc) changes.set(key, next);
   }
   return changes;
 }

@@ -9,6 +9,12 @@ export interface DocReader<D> {
   get(key: string): D | undefined;
 }
 
+/**
+ * The documents an event changed, by key. A Map, not an object: keys hold event ids, and an
+ * object given a new property name per event makes V8 build a new hidden class each time.
+ */
+export type Changes<D> = Map<string, D>;
+
 export interface Projection<D> {
   name: string;
   /** Bump when the fold changes: the server then rebuilds this projection at start-up. */
@@ -19,7 +25,7 @@ export interface Projection<D> {
    * projector inserts those without looking, see DocStore.copyNew).
    */
   reads(event: NewsEvent): string[];
-  evolve(docs: DocReader<D>, event: NewsEvent): Record<string, D>;
+  evolve(docs: DocReader<D>, event: NewsEvent): Changes<D>;
   /** Optional ordering key stored beside the document (e.g. the timeline's occurrence order). */
   sortKey?(key: string, doc: D): string | null;
 }
@@ -28,7 +34,7 @@ export interface Projection<D> {
 export function replay<D>(projection: Projection<D>, events: Iterable<NewsEvent>, start = new Map<string, D>()): Map<string, D> {
   const docs = new Map(start);
   for (const event of events) {
-    for (const [key, doc] of Object.entries(projection.evolve(docs, event))) docs.set(key, doc);
+    for (const [key, doc] of projection.evolve(docs, event)) docs.set(key, doc);
   }
   return docs;
 }

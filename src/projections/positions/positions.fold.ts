@@ -4,7 +4,7 @@
 import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
 import { issuesTouchedBy, type Stance, type Terms } from '../../catalogue/primitives.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
-import type { DocReader, Projection } from '../projection.js';
+import type { Changes, DocReader, Projection } from '../projection.js';
 
 export interface Claim {
   issue: string;
@@ -80,11 +80,11 @@ function readsOf(event: NewsEvent): string[] {
 }
 
 /** The entries a development creates, one per actor it concerns. */
-function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Record<string, PositionsDoc> {
+function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Changes<PositionsDoc> {
   const ev = evidenceOf(e);
   const entries = new Map<string, ActorEntry>(actorsOf(e).map((a) => [a, { ev, occurredAt: e.occurredAt, reportedAt: e.reportedAt, type: e.type }]));
   const entry = (actor: string) => entries.get(actor)!;
-  const extra: Record<string, PositionsDoc> = {};
+  const extra: Changes<PositionsDoc> = new Map();
 
   switch (e.type) {
     case 'StatementIssued':
@@ -93,7 +93,7 @@ function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Record<string
     case 'ProposalMade': {
       const d = e.data;
       const known = docs.get(proposalKey(d.proposalId)) as ProposalIssues | undefined;
-      extra[proposalKey(d.proposalId)] = { issues: unique([...(known?.issues ?? []), ...issuesTouchedBy(d.terms)]), terms: d.terms };
+      extra.set(proposalKey(d.proposalId), { issues: unique([...(known?.issues ?? []), ...issuesTouchedBy(d.terms)]), terms: d.terms });
       entry(d.proposer).claims = issuesTouchedBy(d.terms).map((issue) => ({ issue, stance: 'supports', summary: d.summary, terms: d.terms }));
       const roles: [string, ProposalRole][] = [[d.proposer, 'proposer'], ...(d.mediators ?? []).map((m): [string, ProposalRole] => [m, 'mediator']), ...(d.addressedTo ?? []).map((a): [string, ProposalRole] => [a, 'addressee'])];
       for (const [actor, role] of roles) {
@@ -135,7 +135,7 @@ function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Record<string
     default:
       assertNever(e);
   }
-  for (const [actor, en] of entries) extra[entryKey(actor, e.id)] = en;
+  for (const [actor, en] of entries) extra.set(entryKey(actor, e.id), en);
   return extra;
 }
 
@@ -151,7 +151,7 @@ function defined<T extends object>(value: T): T {
   return out as T;
 }
 
-export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent): Record<string, PositionsDoc> {
+export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent): Changes<PositionsDoc> {
   const correction = evidenceUpdate(event);
   return correction ? corrected(docs, readsOf(event), correction) : entriesOf(event as DomainEvent, docs);
 }

@@ -11,12 +11,13 @@ export function targetIdOf(e: StoredEvent): string | undefined {
 }
 
 export function toNewsEvent(e: StoredEvent, lookup: (id: string) => StoredEvent | undefined): NewsEvent {
-  const base = { ...envelopeOf(e), stamp: { occurred: e.occurredAt.getTime(), reported: e.reportedAt.getTime(), position: e.position } };
+  // Filled in place, not spread into a new object: a rebuild builds one per event.
+  const news = Object.assign(envelopeOf(e), { stamp: { occurred: e.occurredAt.getTime(), reported: e.reportedAt.getTime(), position: e.position } });
   const targetId = targetIdOf(e);
-  if (!targetId) return base as NewsEvent;
+  if (!targetId) return news as NewsEvent;
   const target = lookup(targetId);
   if (!target) throw new Error(`event ${e.id} refers to ${targetId}, which is not in the log`);
-  return { ...base, target: toNewsEvent(target, lookup) } as NewsEvent;
+  return Object.assign(news, { target: toNewsEvent(target, lookup) }) as NewsEvent;
 }
 
 /** The ids a page of events needs looked up beyond itself, to resolve its corrections. */

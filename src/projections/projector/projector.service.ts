@@ -235,7 +235,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
           },
         };
         for (const { news } of todo) {
-          for (const [key, doc] of Object.entries(runner.projection.evolve(reader, news))) overlay.set(key, doc);
+          for (const [key, doc] of runner.projection.evolve(reader, news)) overlay.set(key, doc);
         }
         // What no event declared it reads is new to the generation (see Projection.reads).
         const created = new Set([...overlay.keys()].filter((key) => !wanted.has(key) && !writing.has(key)));

@@ -3,7 +3,7 @@
 import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
 import type { Terms } from '../../catalogue/primitives.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
-import type { DocReader, Projection } from '../projection.js';
+import type { Changes, DocReader, Projection } from '../projection.js';
 
 export interface ProposalVersion {
   ev: Evidence;
@@ -45,7 +45,7 @@ function proposalsOf(event: DomainEvent): string[] {
   return [];
 }
 
-export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent): Record<string, ProposalDoc> {
+export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent): Changes<ProposalDoc> {
   const correction = evidenceUpdate(event);
   if (correction) return corrected(docs, readsOf(event), correction);
   const e = event as DomainEvent;
@@ -58,22 +58,22 @@ export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent):
       const version: ProposalVersion = {
         ev, occurredAt: e.occurredAt, proposer: d.proposer, mediators: d.mediators ?? [], addressedTo: d.addressedTo ?? [], terms: d.terms, status: d.status, summary: d.summary,
       };
-      return { [d.proposalId]: { ...doc, versions: [...doc.versions, version] } };
+      return new Map([[d.proposalId, { ...doc, versions: [...doc.versions, version] }]]);
     }
     case 'ProposalResponded': {
       const d = e.data;
       const doc = get(d.proposalId);
       const response: ProposalResponse = { ev, occurredAt: e.occurredAt, responder: d.responder, response: d.response, counterProposalId: d.counterProposalId, summary: d.summary };
-      return { [d.proposalId]: { ...doc, responses: [...doc.responses, response] } };
+      return new Map([[d.proposalId, { ...doc, responses: [...doc.responses, response] }]]);
     }
     case 'AgreementReached': {
       const d = e.data;
-      if (!d.proposalId) return {};
+      if (!d.proposalId) return new Map();
       const doc = get(d.proposalId);
-      return { [d.proposalId]: { ...doc, agreements: [...doc.agreements, { ev, occurredAt: e.occurredAt, agreementId: d.agreementId, parties: d.parties }] } };
+      return new Map([[d.proposalId, { ...doc, agreements: [...doc.agreements, { ev, occurredAt: e.occurredAt, agreementId: d.agreementId, parties: d.parties }] }]]);
     }
     default:
-      return {};
+      return new Map();
   }
 }
 

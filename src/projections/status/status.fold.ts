@@ -2,7 +2,7 @@
 // One entry per ceasefire change or release; viewStatus cuts any (asOf, knownAt) view from them.
 import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
 import { byOccurrence, corrected, counts, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence, type View } from '../evidence.js';
-import type { DocReader, Projection } from '../projection.js';
+import type { Changes, DocReader, Projection } from '../projection.js';
 
 export type StatusDoc =
   | { ev: Evidence; occurredAt: string; kind: 'ceasefire'; inEffect: boolean; agreementId?: string; summary: string }
@@ -17,7 +17,7 @@ function readsOf(event: NewsEvent): string[] {
   return target && concernsStatus(target) ? [target.id] : [];
 }
 
-export function evolveStatus(docs: DocReader<StatusDoc>, event: NewsEvent): Record<string, StatusDoc> {
+export function evolveStatus(docs: DocReader<StatusDoc>, event: NewsEvent): Changes<StatusDoc> {
   const correction = evidenceUpdate(event);
   if (correction) return corrected(docs, readsOf(event), correction);
   const e = event as DomainEvent;
@@ -25,14 +25,14 @@ export function evolveStatus(docs: DocReader<StatusDoc>, event: NewsEvent): Reco
   if (e.type === 'CeasefireStarted' || e.type === 'CeasefireEnded') {
     const change: StatusDoc = { ev, occurredAt: e.occurredAt, kind: 'ceasefire', inEffect: e.type === 'CeasefireStarted', summary: e.data.summary };
     if (e.data.agreementId) change.agreementId = e.data.agreementId;
-    return { [e.id]: change };
+    return new Map([[e.id, change]]);
   }
   if (e.type === 'DetaineesReleased') {
     const release: StatusDoc = { ev, occurredAt: e.occurredAt, kind: 'release', by: e.data.by, count: e.data.count };
     if (e.data.categories) release.categories = e.data.categories;
-    return { [e.id]: release };
+    return new Map([[e.id, release]]);
   }
-  return {};
+  return new Map();
 }
 
 export interface StatusView {

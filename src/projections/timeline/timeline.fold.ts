@@ -3,7 +3,7 @@
 import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
 import { issuesTouchedBy } from '../../catalogue/primitives.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
-import type { DocReader, Projection } from '../projection.js';
+import type { Changes, DocReader, Projection } from '../projection.js';
 import { actorsOf } from '../positions/positions.fold.js';
 
 export interface TimelineDoc {
@@ -37,13 +37,11 @@ export function issuesOf(event: DomainEvent): string[] {
   }
 }
 
-export function evolveTimeline(docs: DocReader<TimelineDoc>, event: NewsEvent): Record<string, TimelineDoc> {
+export function evolveTimeline(docs: DocReader<TimelineDoc>, event: NewsEvent): Changes<TimelineDoc> {
   const correction = evidenceUpdate(event);
   if (correction) return corrected(docs, [underlyingTarget(event)!.id], correction);
   const e = event as DomainEvent;
-  return {
-    [e.id]: { ev: evidenceOf(e), type: e.type, occurredAt: e.occurredAt, reportedAt: e.reportedAt, actors: actorsOf(e), issues: issuesOf(e), summary: e.data.summary },
-  };
+  return new Map([[e.id, { ev: evidenceOf(e), type: e.type, occurredAt: e.occurredAt, reportedAt: e.reportedAt, actors: actorsOf(e), issues: issuesOf(e), summary: e.data.summary }]]);
 }
 
 /** Sorts by occurrence, then position: fixed-width so that text order is time order. */
