@@ -5,6 +5,8 @@
 //  - the server's memory after the rebuild (RSS < 300 MB).
 // npm run bench:history   (BENCH_EVENTS=…; BENCH_SCALE=smoke for a few seconds)
 import { Readable, Writable } from 'node:stream';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ENVELOPE_COLUMNS, envelopeFromRow, type EventRow } from '../src/event-store/event-store.js';
@@ -100,9 +102,12 @@ async function foldFloor(): Promise<number> {
  * The ceiling of a rebuild that keeps its read models in memory instead of writing documents
  * (the redesign bench/README.md weighs): the log read in pages as the projector reads it, the
  * next page fetched while this one folds, corrections' targets fetched per page, every
- * projection folded into maps; nothing is written. Returns the seconds that took.
+ * projection folded into maps; nothing is written. Returns the seconds that took, and the heap
+ * the documents keep (after a full collection: what such a design holds per generation).
  */
-async function readAndFoldCeiling(): Promise<number> {
+async function readAndFoldCeiling(): Promise<{ seconds: number; retainedMiB: number; documents: number }> {
+  const heapAfterGc = () => (collectGarbage(), process.memoryUsage().heapUsed);
+  const heapBefore = heapAfterGc();
   const page = (after: number) => db.query<EventRow>(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT 2500`, [after]).then((r) => r.rows.map(envelopeFromRow));
   const docs = PROJECTIONS.map(() => new Map<string, unknown>());
   const started = performance.now();
@@ -125,7 +130,16 @@ async function readAndFoldCeiling(): Promise<number> {
       });
     }
   }
-  return (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
+  const retainedMiB = (heapAfterGc() - heapBefore) / 2 ** 20;
+  // Counted after the measure, so the documents are still reachable when the heap is read.
+  return { seconds, retainedMiB, documents: docs.reduce((n, d) => n + d.size, 0) };
+}
+
+/** A full collection, in this benchmark process only (the server never does this). */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 try {
@@ -166,7 +180,7 @@ try {
   const rss = await server.rssMiB();
   const floor = await documentIngestFloor();
   const foldSeconds = await foldFloor();
-  const inMemorySeconds = await readAndFoldCeiling();
+  const inMemory = await readAndFoldCeiling();
 
   // asOf / knownAt queries across the history.
   const { rows: span } = await db.query(`SELECT min(occurred_at) AS a, max(occurred_at) AS b FROM events`);
@@ -212,9 +226,11 @@ try {
     },
     // A rebuild into memory (nothing written): the log read in pages and folded, overlapped.
     inMemoryRebuildCeiling: {
-      seconds: round(inMemorySeconds),
-      eventsPerSecond: round(total / inMemorySeconds, 0),
-      ratio: round(total / inMemorySeconds / cursorPerSecond),
+      seconds: round(inMemory.seconds),
+      eventsPerSecond: round(total / inMemory.seconds, 0),
+      ratio: round(total / inMemory.seconds / cursorPerSecond),
+      documents: inMemory.documents,
+      documentsHeldMiB: round(inMemory.retainedMiB, 0),
     },
     serverRssAfterRebuildMiB: round(rss, 0),
     rssTarget: '< 300 MB',
