@@ -76,7 +76,7 @@ const UNIQUE_VIOLATION = '23505';
  */
 const epochMs = (column: string) => `date_part('epoch', ${column}) * 1000 AS ${column}`;
 export const ENVELOPE_COLUMNS = `position, id, type, ${epochMs('occurred_at')}, occurred_is_day, ${epochMs('reported_at')}, reported_is_day, ${epochMs('recorded_at')}, recorded_by, data, sources`;
-export const EVENT_COLUMNS = `${ENVELOPE_COLUMNS}, metadata, fingerprint`;
+const EVENT_COLUMNS = `${ENVELOPE_COLUMNS}, metadata, fingerprint`;
 
 /**
  * A batch as one statement. With `ON CONFLICT DO NOTHING` it skips ids already stored, for
