@@ -298,16 +298,17 @@ export class EventStore {
   }
 
   async getByIds(ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
-    if (ids.length === 0) return [];
-    const rows: EventRow[] = await m.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
-    return rows.map(fromRow);
+    return (await this.rowsByIds(EVENT_COLUMNS, ids, m)).map(fromRow);
   }
 
   /** `getByIds` without metadata and fingerprints (see StoredEnvelope). */
   async getEnvelopesByIds(ids: string[]): Promise<StoredEnvelope[]> {
+    return (await this.rowsByIds(ENVELOPE_COLUMNS, ids, this.db.manager)).map(envelopeFromRow);
+  }
+
+  private async rowsByIds(columns: string, ids: string[], m: EntityManager): Promise<EventRow[]> {
     if (ids.length === 0) return [];
-    const rows: EventRow[] = await this.db.query(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
-    return rows.map(envelopeFromRow);
+    return m.query(`SELECT ${columns} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
   /** Events that point at any of `ids` through `data->>field` (e.g. corroborations of an event). */
@@ -376,7 +377,7 @@ function toJson(e: NewStoredEvent) {
 /** An epoch-ms column back to a Date (float8 carries a millisecond as .999… at times: rounded). */
 const instant = (ms: string) => new Date(Math.round(Number(ms)));
 
-export function fromRow(r: EventRow): StoredEvent {
+function fromRow(r: EventRow): StoredEvent {
   return Object.assign(envelopeFromRow(r), { metadata: r.metadata, fingerprint: r.fingerprint });
 }
 

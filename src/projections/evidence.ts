@@ -28,8 +28,8 @@ export function inView(stamp: Stamp, view: View): boolean {
   return stamp.occurred <= view.asOf && stamp.reported <= view.knownAt;
 }
 
-/** No corrections yet: one frozen list for every fresh record (corrections copy, never push). */
-const NONE = Object.freeze([]) as never[];
+/** One frozen empty list for everything that has none: lists here are copied, never pushed to. */
+export const NO_ITEMS = Object.freeze([]) as never[];
 /** Where an event keeps its record once made (a WeakMap cost more than the allocations it saved). */
 const MADE = Symbol('evidence');
 
@@ -40,7 +40,7 @@ const MADE = Symbol('evidence');
  */
 export function evidenceOf(event: NewsEvent): Evidence {
   const memo = event as NewsEvent & { [MADE]?: Evidence };
-  return (memo[MADE] ??= { id: event.id, stamp: event.stamp, sources: event.sources, added: NONE, retracted: NONE });
+  return (memo[MADE] ??= { id: event.id, stamp: event.stamp, sources: event.sources, added: NO_ITEMS, retracted: NO_ITEMS });
 }
 
 /** The entry counts in this view: its event is in view and no retraction of it is. */

@@ -3,9 +3,7 @@
 // concerns) repeat the same evidence, dates and summaries. Sharing equal parts as a refresh
 // loads them keeps the cache's memory to about two thirds, with the documents unchanged in
 // value (the positions cache of a 100 000-event history: 104 → 74 MiB).
-import { evidenceVersion } from './evidence.js';
-
-const NO_ITEMS: readonly never[] = Object.freeze([]);
+import { evidenceVersion, NO_ITEMS } from './evidence.js';
 
 /**
  * A walk that rewrites a freshly parsed document in place so that equal strings, empty lists
