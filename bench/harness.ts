@@ -134,7 +134,7 @@ export interface ChildServer {
 }
 
 /** The flags `npm start` gives node (the heap cap): the benchmarked server runs as users run it. */
-async function startScriptNodeFlags(): Promise<string[]> {
+export async function startScriptNodeFlags(): Promise<string[]> {
   const start: string = JSON.parse(await readFile('package.json', 'utf8')).scripts.start;
   const flags = /^node((?:\s+--\S+)*)\s+dist\/src\/main\.js$/.exec(start);
   if (!flags) throw new Error(`package.json's start script is not "node [--flags] dist/src/main.js": ${start}`);

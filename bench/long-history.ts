@@ -4,17 +4,17 @@
 //  - a rebuild of all projections vs a raw cursor read of the same log (≥ 0.5× events/s),
 //  - the server's memory after the rebuild (RSS < 300 MB).
 // npm run bench:history   (BENCH_EVENTS=…; BENCH_SCALE=smoke for a few seconds)
+import { fork } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ENVELOPE_COLUMNS, envelopeFromRow, type EventRow } from '../src/event-store/event-store.js';
+import type { InMemoryRebuildReport } from './in-memory-rebuild.js';
 import { PROJECTIONS } from '../src/projections/all-projections.js';
 import { replay } from '../src/projections/projection.js';
-import { missingTargets, toNewsEvent } from '../src/projections/projector/news-events.js';
+import { toNewsEvent } from '../src/projections/projector/news-events.js';
 import { generateHistory } from './generate.js';
-import { freshDatabase, httpJson, percentile, postgresServer, rawPool, report, round, SMOKE, startChildServer } from './harness.js';
+import { cpuMeter, freshDatabase, httpJson, percentile, postgresServer, rawPool, report, round, SMOKE, startChildServer, startScriptNodeFlags } from './harness.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? (SMOKE ? 3000 : 100_000));
 const SMALL = SMOKE ? 500 : 1000;
@@ -100,46 +100,17 @@ async function foldFloor(): Promise<number> {
 
 /**
  * The ceiling of a rebuild that keeps its read models in memory instead of writing documents
- * (the redesign bench/README.md weighs): the log read in pages as the projector reads it, the
- * next page fetched while this one folds, corrections' targets fetched per page, every
- * projection folded into maps; nothing is written. Returns the seconds that took, and the heap
- * the documents keep (after a full collection: what such a design holds per generation).
+ * (the redesign bench/README.md weighs), and the memory it costs: in a process of its own
+ * (in-memory-rebuild.ts), which reports its RSS.
  */
-async function readAndFoldCeiling(): Promise<{ seconds: number; retainedMiB: number; documents: number }> {
-  const heapAfterGc = () => (collectGarbage(), process.memoryUsage().heapUsed);
-  const heapBefore = heapAfterGc();
-  const page = (after: number) => db.query<EventRow>(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT 2500`, [after]).then((r) => r.rows.map(envelopeFromRow));
-  const docs = PROJECTIONS.map(() => new Map<string, unknown>());
-  const started = performance.now();
-  let next = page(0);
-  for (;;) {
-    const events = await next;
-    if (events.length === 0) break;
-    next = page(events[events.length - 1].position);
-    const byId = new Map(events.map((e) => [e.id, e]));
-    for (let round = 0; round < 2; round++) {
-      const missing = missingTargets([...byId.values()], (id) => byId.has(id));
-      if (missing.length === 0) break;
-      const { rows } = await db.query<EventRow>(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [missing]);
-      for (const e of rows.map(envelopeFromRow)) byId.set(e.id, e);
-    }
-    for (const e of events) {
-      const news = toNewsEvent(e, (id) => byId.get(id));
-      PROJECTIONS.forEach((projection, i) => {
-        for (const [key, doc] of projection.evolve(docs[i], news)) docs[i].set(key, doc);
-      });
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const retainedMiB = (heapAfterGc() - heapBefore) / 2 ** 20;
-  // Counted after the measure, so the documents are still reachable when the heap is read.
-  return { seconds, retainedMiB, documents: docs.reduce((n, d) => n + d.size, 0) };
-}
-
-/** A full collection, in this benchmark process only (the server never does this). */
-function collectGarbage(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
+async function inMemoryRebuild(): Promise<InMemoryRebuildReport> {
+  // Compiled, as the server runs (npm run bench:history builds first), and with its node flags.
+  const child = fork(new URL('../dist/bench/in-memory-rebuild.js', import.meta.url), { execArgv: await startScriptNodeFlags(), env: { ...process.env, FOLD_DATABASE_URL: database.url } });
+  return new Promise((resolve, reject) => {
+    child.once('message', (report) => resolve(report as InMemoryRebuildReport));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`in-memory-rebuild.ts exited with ${code} before reporting`)));
+  });
 }
 
 try {
@@ -170,17 +141,22 @@ try {
   client.release();
   const cursorPerSecond = total / ((performance.now() - cursorStarted) / 1000);
 
+  // Where the rebuild's CPU goes: the server and PostgreSQL, per event, and how many cores busy.
+  const rebuildCpu = cpuMeter(server.pid);
   const rebuildStarted = performance.now();
-  const requested = await httpJson('POST', `${server.url}/admin/projections/rebuild`, {});
-  if (requested.status !== 202) throw new Error(`rebuild refused: ${requested.status}`);
-  await sleep(50);
-  await settle();
+  await rebuildCpu.during(async () => {
+    const requested = await httpJson('POST', `${server.url}/admin/projections/rebuild`, {});
+    if (requested.status !== 202) throw new Error(`rebuild refused: ${requested.status}`);
+    await sleep(50);
+    await settle();
+    return total;
+  });
   const rebuildPerSecond = total / ((performance.now() - rebuildStarted) / 1000);
   await sleep(500);
   const rss = await server.rssMiB();
   const floor = await documentIngestFloor();
   const foldSeconds = await foldFloor();
-  const inMemory = await readAndFoldCeiling();
+  const inMemory = await inMemoryRebuild();
 
   // asOf / knownAt queries across the history.
   const { rows: span } = await db.query(`SELECT min(occurred_at) AS a, max(occurred_at) AS b FROM events`);
@@ -208,7 +184,7 @@ try {
     appendLatencyRatio: round(appendAtLarge / appendAtSmall),
     appendTarget: 'ratio ≤ 1.2',
     timeTravelQuery: { p50Ms: round(percentile(queries, 50)), p90Ms: round(percentile(queries, 90)), p99Ms: round(percentile(queries, 99)), target: 'p50 < 50 ms' },
-    rebuild: { eventsPerSecond: round(rebuildPerSecond, 0), rawCursorReadPerSecond: round(cursorPerSecond, 0), ratio: round(rebuildPerSecond / cursorPerSecond), target: '≥ 0.5×' },
+    rebuild: { eventsPerSecond: round(rebuildPerSecond, 0), rawCursorReadPerSecond: round(cursorPerSecond, 0), ratio: round(rebuildPerSecond / cursorPerSecond), target: '≥ 0.5×', cpu: rebuildCpu.share() },
     // The rebuild cannot beat PostgreSQL's own COPY of the documents it writes (evidence for the ratio).
     documentIngestFloor: {
       documents: floor.docs,
@@ -224,13 +200,15 @@ try {
       rebuildCeilingEventsPerSecond: round(total / foldSeconds, 0),
       ceilingRatio: round(total / foldSeconds / cursorPerSecond),
     },
-    // A rebuild into memory (nothing written): the log read in pages and folded, overlapped.
+    // A rebuild into memory (nothing written): the log read in pages and folded, overlapped,
+    // and the RSS of a process holding its generations (each in a worker thread).
     inMemoryRebuildCeiling: {
       seconds: round(inMemory.seconds),
       eventsPerSecond: round(total / inMemory.seconds, 0),
       ratio: round(total / inMemory.seconds / cursorPerSecond),
       documents: inMemory.documents,
-      documentsHeldMiB: round(inMemory.retainedMiB, 0),
+      documentsHeldMiB: round(inMemory.heldMiB, 0),
+      processRssMiB: inMemory.rssMiB,
     },
     serverRssAfterRebuildMiB: round(rss, 0),
     rssTarget: '< 300 MB',
