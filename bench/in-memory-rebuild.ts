@@ -1,9 +1,10 @@
-// A process that keeps read models in memory, as the redesign bench/README.md weighs would:
-// started by long-history.ts from the build (dist/bench), with the server's node flags, it folds the log into one generation of documents in a worker
-// thread, then a second beside it (a rebuild that keeps answering from the old one holds both),
-// then ends the old one's thread, the most such a design could give back after a rebuild. It
-// reports its own RSS at each step, so what the generations cost is read apart from the
-// benchmark's own memory. Timed is the second fold: the rebuild.
+// A process that keeps read models in memory, as the redesign bench/README.md weighs would.
+// Started by long-history.ts from the build (dist/bench), with the server's node flags, it
+// folds the log into one generation of documents in a worker thread, then a second beside it
+// (a rebuild that keeps answering from the old one holds both), then ends the old one's
+// thread, the most such a design could give back after a rebuild. It reports its own RSS at
+// each step, so what the generations cost is read apart from the benchmark's own memory.
+// Timed is the second fold: the rebuild.
 import { Worker } from 'node:worker_threads';
 import type { InMemoryRebuild } from './in-memory-rebuild.worker.js';
 
@@ -32,4 +33,4 @@ await old.thread.terminate();
 await new Promise((resolve) => setTimeout(resolve, 500));
 const report: InMemoryRebuildReport = { ...rebuilt.result, rssMiB: { empty, oneGeneration, duringRebuild, afterRebuild: rss() } };
 await rebuilt.thread.terminate();
-process.send!(report);
+process.send!(report, () => process.exit(0));
