@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { ENVELOPE_COLUMNS, envelopeFromRow, type EventRow } from '../src/event-store/event-store.js';
 import { PROJECTIONS } from '../src/projections/all-projections.js';
-import { missingTargets, toNewsEvent } from '../src/projections/projector/news-events.js';
+import { toNewsEvent, withTargets } from '../src/projections/projector/news-events.js';
 
 export interface InMemoryRebuild {
   seconds: number;
@@ -33,13 +33,7 @@ for (;;) {
   const events = await next;
   if (events.length === 0) break;
   next = page(events[events.length - 1].position);
-  const byId = new Map(events.map((e) => [e.id, e]));
-  for (let round = 0; round < 2; round++) {
-    const missing = missingTargets([...byId.values()], (id) => byId.has(id));
-    if (missing.length === 0) break;
-    const { rows } = await db.query<EventRow>(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [missing]);
-    for (const e of rows.map(envelopeFromRow)) byId.set(e.id, e);
-  }
+  const byId = await withTargets(events, (ids) => db.query<EventRow>(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [ids]).then((r) => r.rows.map(envelopeFromRow)));
   for (const e of events) {
     const news = toNewsEvent(e, (id) => byId.get(id));
     PROJECTIONS.forEach((projection, i) => {

@@ -10,7 +10,7 @@ import { EventStore, type StoredEnvelope } from '../../event-store/event-store.j
 import { PROJECTIONS } from '../all-projections.js';
 import type { Projection } from '../projection.js';
 import { DocStore, type DocWrite, type ProjectionState } from './doc-store.js';
-import { missingTargets, toNewsEvent } from './news-events.js';
+import { toNewsEvent, withTargets } from './news-events.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 const LOCK_KEY = 7_316_442_011; // any constant shared by every server of one database
@@ -216,7 +216,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    * earlier page has committed.
    */
   private async fold(page: StoredEnvelope[], inFlight: Map<Runner, Map<string, unknown>>): Promise<Folded[]> {
-    const lookup = await this.lookupFor(page);
+    const lookup = await withTargets(page, (ids) => this.store.getEnvelopesByIds(ids));
     const events = page.map((e) => ({ stored: e, news: toNewsEvent(e, (id) => lookup.get(id)) }));
     const last = page[page.length - 1].position;
     return Promise.all(
@@ -331,17 +331,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.db.query(
       `DELETE FROM projection_docs d USING projection_state s WHERE d.projection = s.projection AND d.generation <> s.generation AND d.generation <> s.active_generation`,
     );
-  }
-
-  private async lookupFor(page: StoredEnvelope[]): Promise<Map<string, StoredEnvelope>> {
-    const byId = new Map(page.map((e) => [e.id, e]));
-    // Two rounds: a correction's target, and the target of a retracted correction.
-    for (let round = 0; round < 2; round++) {
-      const missing = missingTargets([...byId.values()], (id) => byId.has(id));
-      if (missing.length === 0) break;
-      for (const e of await this.store.getEnvelopesByIds(missing)) byId.set(e.id, e);
-    }
-    return byId;
   }
 
   /**
