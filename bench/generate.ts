@@ -40,7 +40,7 @@ export function* generateHistory(count: number, seed = 42): Generator<GeneratedE
     return `${hex}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
   };
   const recent: { id: string; reported: number; domain: boolean }[] = [];
-  const proposals: { proposalId: string; reported: number }[] = [];
+  const proposals: { proposalId: string; reported: number; eventId: string }[] = [];
   const retracted = new Set<string>();
 
   for (let i = 0; i < count; i++) {
@@ -61,7 +61,7 @@ export function* generateHistory(count: number, seed = 42): Generator<GeneratedE
       event = base('StatementIssued', { actor: pick(ACTORS), speaker: { name: 'A spokesperson' }, stances: issues.map((issue) => ({ issue, stance: pick(STANCES) })), summary: `Statement ${i} on ${issues.join(' and ')}.` });
     } else if (roll < 0.47) {
       const proposalId = `proposal-${i}`;
-      proposals.push({ proposalId, reported });
+      proposals.push({ proposalId, reported, eventId: id });
       event = base('ProposalMade', {
         proposalId,
         proposer: pick(ACTORS),
@@ -97,6 +97,9 @@ export function* generateHistory(count: number, seed = 42): Generator<GeneratedE
         event = base('StatementIssued', { actor: pick(ACTORS), stances: [{ issue: pick(ISSUES), stance: pick(STANCES) }], summary: `Statement ${i}.` });
       } else {
         retracted.add(target.id);
+        // A retracted proposal is off the record: nothing answers it any more (the API refuses that, 409).
+        const withdrawn = proposals.findIndex((p) => p.eventId === target.id);
+        if (withdrawn >= 0) proposals.splice(withdrawn, 1);
         const o = Math.max(occurred, target.reported + 60_000);
         event = base('ReportRetracted', { eventId: target.id, reason: `Retracted ${i}.` }, o, o);
       }

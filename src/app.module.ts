@@ -12,6 +12,7 @@ import { EventsController } from './events/events.controller.js';
 import { GetEventHandler, GetEventsHandler } from './events/read-events.query.js';
 import { BenchBaselineController } from './http/bench-baseline.controller.js';
 import { HealthController } from './http/health.controller.js';
+import { KnownQueryGuard } from './http/known-query.guard.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { RateLimitGuard } from './http/rate-limit.guard.js';
 import { AdminController } from './projections/admin/admin.controller.js';
@@ -58,6 +59,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: KnownQueryGuard },
         RegistryService,
         StreamService,
         ReadModels,

@@ -2,16 +2,21 @@
 // app on Fastify. main.ts and the tests both start the server through here.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { loadApiKeys } from './auth/api-keys.js';
+import { authenticate } from './auth/auth.guard.js';
 import type { Config } from './config/config.js';
-import { createDataSource, startDatabaseServer } from './database/database.js';
+import { createDataSource, databaseUrlFailure, startDatabaseServer } from './database/database.js';
 import { BENCH_BASELINE_BODY } from './http/bench-baseline.controller.js';
+import { acceptJsonBodiesOnly } from './http/json-body.js';
+import { describe, sendProblem } from './http/problem.filter.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { securityHeaders } from './http/security-headers.js';
 
@@ -48,19 +53,49 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
   if (database.embedded) logger.log(`embedded PostgreSQL running under ${config.DATA_DIR}`);
   const dataSource = createDataSource(database.url);
   try {
-    await dataSource.initialize();
+    await dataSource.initialize().catch((error: unknown) => {
+      if (database.embedded) throw error;
+      // A wrong DATABASE_URL is a configuration mistake: say so, naming it (password masked), no stack.
+      const connected = Boolean((dataSource.driver as unknown as { master?: unknown }).master);
+      throw databaseUrlFailure(database.url, error, connected);
+    });
     const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
-    const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT, onProtoPoisoning: 'error', onConstructorPoisoning: 'error', return503OnClosing: true });
+    const headers = securityHeaders();
+    const adapter = new FastifyAdapter({
+      bodyLimit: config.BODY_LIMIT,
+      onProtoPoisoning: 'error',
+      onConstructorPoisoning: 'error',
+      return503OnClosing: true,
+      // A client that announces a body and never sends it is cut off (408), not held for ever.
+      // Node checks the deadline on an interval (30 s by default, which would double it).
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      serverFactory: (handler: http.RequestListener) => http.createServer({ requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS / 4) }, handler),
+      // Errors Fastify answers before any route or hook runs (a malformed percent-encoding).
+      frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void sendProblem(reply.headers(headers), request.url, describe(error)),
+    });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, databaseUrl: database.url, apiKeys, benchBaseline: options.benchBaseline }), adapter, {
       logger: consoleLogger,
+      bodyParser: false,
     });
     const fastify = app.getHttpAdapter().getInstance();
-    fastify.removeContentTypeParser(['text/plain']);
-    const headers = securityHeaders();
+    acceptJsonBodiesOnly(fastify, config.BODY_LIMIT);
     fastify.addHook('onRequest', (_request, reply, done) => {
       reply.headers(headers);
       done();
     });
+    // The OpenAPI document is served by Fastify directly, past Nest's guards: under
+    // READ_ACCESS=key it needs a key as every other read does.
+    if (config.READ_ACCESS === 'key') {
+      fastify.addHook('onRequest', (request, reply, done) => {
+        if (!/^\/docs(?:$|[/?-])/.test(request.url)) return done();
+        try {
+          authenticate(apiKeys, request.headers.authorization, 'reader');
+          done();
+        } catch (error) {
+          sendProblem(reply, request.url, describe(error));
+        }
+      });
+    }
     if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()), methods: ['GET', 'POST'] });
     setUpOpenApi(app);
     // The page at / (plain HTML, CSS and ES modules from public/, no build step).

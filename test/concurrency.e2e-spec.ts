@@ -53,12 +53,7 @@ describe(`${CLIENTS} concurrent clients appending ${EVENTS} events`, () => {
     const read = () => Promise.all(['/positions', '/status', '/proposals'].map(async (r) => (await app.get(r)).body));
     const live = await read();
     expect((await app.post('/admin/projections/rebuild', {}, ADMIN_KEY)).status).toBe(202);
-    for (;;) {
-      const { body } = await app.get('/admin/projections');
-      if (body.projections.every((p: { rebuilding: boolean }) => !p.rebuilding)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await app.settled(60_000);
+    await app.rebuilt(60_000);
     expect(await read()).toEqual(live);
   }, 180_000);
 });

@@ -117,7 +117,7 @@ describe('the server killed with SIGKILL while the projector is mid-batch', () =
 
     const second = await startChild();
     const settled = async () => {
-      const { body } = { body: await json(await fetch(`${second.url}/admin/projections`)) };
+      const { body } = { body: await json(await fetch(`${second.url}/admin/projections`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })) };
       return body.projections.every((p: any) => !p.rebuilding && p.activeCheckpoint >= body.head) ? true : undefined;
     };
     await until('catch-up after the restart', settled, 120_000);

@@ -1,6 +1,7 @@
 // Random envelopes, valid and spoiled, thrown at POST /events: never a 5xx, and the log holds
 // exactly the events that were answered 201.
 import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
 import { statement, proposal } from './support/envelopes.js';
 import { TestApp } from './support/test-server.js';
 
@@ -15,10 +16,18 @@ const junk = fc.oneof(
   fc.constant('9999-12-31'),
   fc.constant("'); DROP TABLE events; --"),
   fc.constant('__proto__'),
+  // What PostgreSQL cannot store, or only looks like text or a number.
+  fc.constant('cease\u0000fire'),
+  fc.constant('half a pair \ud800'),
+  fc.constant('\udc00'),
+  fc.constant('\u200b'),
+  fc.constant(5e-324),
+  // Ids named like Object.prototype members.
+  fc.constantFrom('constructor', 'toString', 'hasOwnProperty', 'valueOf'),
   fc.array(fc.string(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
 );
-const paths = [['type'], ['occurredAt'], ['reportedAt'], ['sources'], ['sources', 0, 'attribution'], ['data'], ['data', 'actor'], ['data', 'stances'], ['data', 'stances', 0, 'issue'], ['data', 'stances', 0, 'stance'], ['data', 'summary'], ['data', 'proposalId'], ['data', 'terms'], ['expectedVersion'], ['id'], ['extra']];
+const paths = [['data', 'eventId'], ['type'], ['occurredAt'], ['reportedAt'], ['sources'], ['sources', 0, 'attribution'], ['data'], ['data', 'actor'], ['data', 'stances'], ['data', 'stances', 0, 'issue'], ['data', 'stances', 0, 'stance'], ['data', 'summary'], ['data', 'proposalId'], ['data', 'terms'], ['expectedVersion'], ['id'], ['extra']];
 
 function spoil(value: any, path: (string | number)[], replacement: unknown): any {
   if (path.length === 0) return replacement;
@@ -36,24 +45,44 @@ describe('fuzzing POST /events', () => {
   });
   afterAll(() => app.stop());
 
-  it(`answers ${RUNS} random envelopes without a 5xx and keeps the log consistent`, async () => {
+  it(`answers ${RUNS} random envelopes without a 5xx, keeps the log consistent, and every event stays foldable`, async () => {
     let created = 0;
+    const stored: string[] = [];
+    // A correction of a stored event, its id in upper, lower or mixed case.
+    const correction = () => {
+      const target = stored.length ? stored[Math.floor(Math.random() * stored.length)] : randomUUID();
+      const id = [...target].map((c) => (Math.random() < 0.5 ? c.toUpperCase() : c)).join('');
+      return { type: 'SourceAdded', occurredAt: '2023-12-20', sources: [{ outlet: 'AP', attribution: 'named' }], data: { eventId: id, source: { outlet: 'Reuters', attribution: 'named' } } };
+    };
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(statement, proposal),
+        fc.constantFrom('statement', 'proposal', 'correction', 'poison batch'),
         fc.array(fc.tuple(fc.constantFrom(...paths), junk), { maxLength: 3 }),
         fc.boolean(),
         async (make, spoils, raw) => {
-          let body: any = make === proposal ? proposal(`fuzz-${Math.random()}`) : statement();
+          if (make === 'poison batch') {
+            // An event whose id is sent in upper case, and a correction naming it in the same batch.
+            const upper = randomUUID().toUpperCase();
+            const reply = await app.post('/events/batch', { events: [statement('hamas', 'negotiations', 'supports', { id: upper }), { ...correction(), data: { eventId: upper, source: { outlet: 'AP', attribution: 'named' } } }] });
+            expect(reply.status).toBe(201);
+            created += 2;
+            stored.push(upper.toLowerCase());
+            return;
+          }
+          let body: any = make === 'proposal' ? proposal(`fuzz-${Math.random()}`) : make === 'correction' ? correction() : statement();
           for (const [path, value] of spoils) body = spoil(body, path, value);
           const reply = raw ? await app.request('POST', '/events', undefined, { raw: JSON.stringify(body).slice(0, Math.max(1, JSON.stringify(body).length - 3)) }) : await app.post('/events', body);
           expect(reply.status).toBeLessThan(500);
-          if (reply.status === 201) created++;
-          else expect(reply.headers.get('content-type')).toMatch(/problem\+json/);
+          if (reply.status === 201) {
+            created++;
+            stored.push(reply.body.id);
+          } else expect(reply.headers.get('content-type')).toMatch(/problem\+json/);
         },
       ),
       { numRuns: RUNS },
     );
     expect(await app.eventCount()).toBe(created);
+    await app.settled();
+    expect((await app.get('/health')).body).toMatchObject({ status: 'ok', projector: { quarantined: [] } });
   });
 });

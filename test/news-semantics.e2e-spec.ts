@@ -95,7 +95,7 @@ describe('news semantics over the founding week', () => {
       const read = await app.get('/positions/hamas');
       expect(read.status).toBe(200);
       expect(read.body.stances['permanent-ceasefire'].stance).toBe('demands');
-      const states = await app.get('/admin/projections');
+      const states = await app.get('/admin/projections', ADMIN_KEY);
       if (states.body.projections.every((p: any) => !p.rebuilding)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -120,11 +120,7 @@ describe('news semantics over the founding week', () => {
       })(),
     ]);
     expect(posted.every((r) => r.status === 201)).toBe(true);
-    for (;;) {
-      const { body } = await app.get('/admin/projections');
-      if (body.projections.every((p: any) => !p.rebuilding)) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await app.rebuilt();
     const qatar = await s.then('qatar');
     expect(qatar.stances.negotiations).toMatchObject({ stance: stances[29 % 3], summary: 'qatar 29' });
     const history = await app.get('/positions/qatar/history?issue=negotiations');

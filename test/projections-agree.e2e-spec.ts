@@ -25,15 +25,6 @@ async function served(app: TestApp, v: View) {
   return { positions: positions.body.actors, proposals: proposals.body.proposals, timeline: timeline.body.events, status: statusBody };
 }
 
-async function waitForRebuild(app: TestApp): Promise<void> {
-  for (;;) {
-    const { body } = await app.get('/admin/projections');
-    if (body.projections.every((p: any) => !p.rebuilding)) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await app.settled();
-}
-
 describe('persisted projections agree with the specification', () => {
   it('on random histories posted through the API, at random (asOf, knownAt), live and after a rebuild', async () => {
     const views = fc.array(
@@ -58,7 +49,7 @@ describe('persisted projections agree with the specification', () => {
             expect(await served(app, v)).toEqual(expected);
           }
           expect((await app.post('/admin/projections/rebuild', {}, ADMIN_KEY)).status).toBe(202);
-          await waitForRebuild(app);
+          await app.rebuilt();
           for (const v of cuts) {
             expect(await served(app, v)).toEqual(JSON.parse(JSON.stringify(answers(toNews(events), v))));
           }

@@ -50,16 +50,39 @@ const cases: Case[] = [
   { name: 'an editor registering an actor', status: 403, send: (app) => app.post('/actors', { slug: 'pij', name: 'Palestinian Islamic Jihad', role: 'party' }) },
   { name: 'an invalid actor registration', status: 400, path: 'role', send: (app) => app.post('/actors', { slug: 'pij', name: 'PIJ', role: 'villain' }, ADMIN_KEY) },
   { name: 'a bad asOf', status: 400, path: 'asOf', send: (app) => app.get('/positions?asOf=yesterday') },
+  // What PostgreSQL cannot store, and what only looks like text or a number.
+  { name: 'a NUL in an event text', status: 400, path: 'data.summary', send: post(withData({ summary: 'cease\u0000fire' })) },
+  { name: 'a NUL in a source', status: 400, path: 'sources[0].outlet', send: post({ ...statement(), sources: [{ outlet: 'Reu\u0000ters', attribution: 'named' }] }) },
+  { name: 'a NUL in a field name', status: 400, path: 'data.a\u0000b', send: post(withData({ 'a\u0000b': 1 })) },
+  { name: 'a lone surrogate in an event text', status: 400, path: 'data.summary', send: (app) => app.request('POST', '/events', undefined, { raw: JSON.stringify(withData({ summary: 'SUMMARY' })).replace('SUMMARY', 'half \\ud800 a pair') }) },
+  { name: 'a NUL in an actor name', status: 400, path: 'name', send: (app) => app.post('/actors', { slug: 'pij', name: 'P\u0000IJ', role: 'party' }, ADMIN_KEY) },
+  { name: 'a lone surrogate in an actor name', status: 400, path: 'name', send: (app) => app.request('POST', '/actors', undefined, { key: ADMIN_KEY, raw: '{"slug":"pij","name":"PIJ \\udc00","role":"party"}' }) },
+  { name: 'a NUL in an issue description', status: 400, path: 'description', send: (app) => app.post('/issues', { slug: 'rafah', name: 'Rafah', description: 'a\u0000b' }, ADMIN_KEY) },
+  { name: 'a summary of only a zero-width space', status: 400, path: 'data.summary', send: post(withData({ summary: '\u200b' })) },
+  { name: 'a count that underflows to 0', status: 400, path: 'data.count', send: (app) => app.request('POST', '/events', undefined, { raw: JSON.stringify({ type: 'DetaineesReleased', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { by: 'hamas', count: 7, summary: 'released' } }).replace('"count":7', '"count":1e-400') }) },
+  { name: 'a body in another charset', status: 415, send: (app) => app.request('POST', '/events', undefined, { raw: Buffer.from(JSON.stringify(withData({ summary: 'café' })), 'latin1'), headers: { 'content-type': 'application/json; charset=latin1' } }) },
+  { name: 'a body that is not valid UTF-8', status: 415, send: (app) => app.request('POST', '/events', undefined, { raw: Buffer.from(JSON.stringify(withData({ summary: 'café' })), 'latin1') }) },
+  { name: 'a form-encoded actor', status: 415, send: (app) => app.request('POST', '/actors', undefined, { key: ADMIN_KEY, raw: 'slug=pij&name=PIJ&role=party', headers: { 'content-type': 'application/x-www-form-urlencoded' } }) },
+  // Ids are compared as stored (lower case): one id in two cases is the same id.
+  { name: 'a batch with one id twice, in two cases', status: 400, path: 'events[1].id', send: (app) => { const e = statement(); return app.post('/events/batch', { events: [e, { ...statement(), id: e.id.toUpperCase() }] }); } },
+  // Query parameters a route does not take are refused, not ignored.
+  ...['/positions?asof=2023-12-18', '/positions/hamas?foo=1', '/positions/hamas/history?issue=negotiations&as_of=1', '/proposals?x=1', '/proposals/p-1?x=1', '/timeline?actors=hamas', '/status?knownat=2023-12-19', '/events?after=0&sort=desc', '/events/6b7e3c1e-7d43-4a53-9a43-4d6f5d9f0b11?x=1', '/actors?role=party', '/issues?x=1', '/stream?topic=x'].map(
+    (route): Case => ({ name: `an unknown query parameter on ${route}`, status: 400, path: [...new URLSearchParams(route.split('?')[1]).keys()].find((k) => !['issue', 'after'].includes(k)), send: (app) => app.get(route) }),
+  ),
+  { name: 'a malformed percent-encoding in the path', status: 400, send: (app) => app.get('/positions/%ZZ') },
 ];
 
 describe('bad input is refused with problem+json and appends nothing', () => {
   let app: TestApp;
   let before: number;
+  let registeredBefore: number;
+  const registered = async (app: TestApp) => (await app.db.query('SELECT (SELECT count(*) FROM actors) + (SELECT count(*) FROM issues) AS n'))[0].n;
 
   beforeAll(async () => {
     app = await TestApp.start({ BODY_LIMIT: '65536' });
     expect((await app.post('/events', proposal('p-1'))).status).toBe(201);
     before = await app.eventCount();
+    registeredBefore = await registered(app);
   });
   afterAll(() => app.stop());
 
@@ -70,7 +93,9 @@ describe('bad input is refused with problem+json and appends nothing', () => {
     expect(reply.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
     expect(JSON.stringify(reply.body)).not.toMatch(/\n\s+at /); // no stack traces
     if (path) expect(reply.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await app.eventCount()).toBe(before);
+    expect(await registered(app)).toBe(registeredBefore);
   });
 
   it('stores SQL and script strings verbatim and harmlessly', async () => {

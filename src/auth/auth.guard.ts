@@ -10,6 +10,10 @@ export const REQUIRED_ROLE = 'standpoint:role';
 /** Marks a route as needing this role (editor may append; admin may also rebuild and register). */
 export const Requires = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
 
+export const PUBLIC = 'standpoint:public';
+/** Marks a read as open whatever READ_ACCESS says (health: it holds nothing of the record). */
+export const Public = () => SetMetadata(PUBLIC, true);
+
 export type AuthedRequest = FastifyRequest & { apiKey?: ApiKey };
 
 @Injectable()
@@ -24,16 +28,20 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const required = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
     const isWrite = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-    const needed: Role | 'reader' | undefined = required ?? (isWrite ? 'editor' : this.config.READ_ACCESS === 'key' ? 'reader' : undefined);
+    const open = !isWrite && (this.config.READ_ACCESS === 'open' || this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC, [context.getHandler(), context.getClass()]));
+    const needed: Role | 'reader' | undefined = required ?? (isWrite ? 'editor' : open ? undefined : 'reader');
     if (!needed) return true;
-
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new Problem(401, 'Unauthorized', 'Send an API key as "Authorization: Bearer <key>".');
-    const key = this.keys.find(match[1]);
-    if (!key) throw new Problem(401, 'Unauthorized', 'The API key is not valid.');
-    if (needed === 'admin' && key.role !== 'admin') throw new Problem(403, 'Forbidden', `This needs an admin key; "${key.name}" is an ${key.role}.`);
-    request.apiKey = key;
+    request.apiKey = authenticate(this.keys, request.headers.authorization, needed);
     return true;
   }
+}
+
+/** The key a request's Authorization header carries, if it is valid and enough for `needed`; else 401/403. */
+export function authenticate(keys: ApiKeys, authorization: string | undefined, needed: Role | 'reader'): ApiKey {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match) throw new Problem(401, 'Unauthorized', 'Send an API key as "Authorization: Bearer <key>".');
+  const key = keys.find(match[1]);
+  if (!key) throw new Problem(401, 'Unauthorized', 'The API key is not valid.');
+  if (needed === 'admin' && key.role !== 'admin') throw new Problem(403, 'Forbidden', `This needs an admin key; "${key.name}" is an ${key.role}.`);
+  return key;
 }

@@ -13,7 +13,7 @@ import { ProposalResponded } from './events/proposal-responded.js';
 import { ReportRetracted } from './events/report-retracted.js';
 import { SourceAdded } from './events/source-added.js';
 import { StatementIssued } from './events/statement-issued.js';
-import { instant, sources, type Source } from './primitives.js';
+import { eventId, instant, sources, type Source } from './primitives.js';
 
 export const EVENT_DEFINITIONS = [
   StatementIssued,
@@ -39,7 +39,7 @@ export type DataOf<T extends EventType> = z.output<Extract<Definitions, { type: 
 const definitionByType = new Map<string, Definitions>(EVENT_DEFINITIONS.map((d) => [d.type, d]));
 
 const envelopeFields = {
-  id: z.uuid().optional(),
+  id: eventId().optional(),
   occurredAt: instant(),
   reportedAt: instant().optional(),
   sources: sources(),

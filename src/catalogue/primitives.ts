@@ -7,7 +7,16 @@ export const MAX_TEXT = 4000;
 export const MAX_LIST = 50;
 
 export const slug = () => z.string().min(1).max(64).regex(SLUG, 'must be a lowercase slug like "hamas" or "temporary-ceasefire"');
-export const text = (max = MAX_TEXT) => z.string().trim().min(1).max(max);
+/** Something a reader can see: a letter, digit, punctuation mark or symbol (not only spaces, zero-width or control characters). */
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+export const text = (max = MAX_TEXT) => z.string().trim().min(1).max(max).refine((v) => VISIBLE.test(v), 'must contain a visible character');
+
+/**
+ * An event id, in its canonical lower-case form whatever case it was sent in: PostgreSQL stores
+ * uuids in lower case, so every comparison (a batch referring to its own events, a retry's
+ * fingerprint) must see the form that is stored.
+ */
+export const eventId = () => z.uuid().overwrite((v) => v.toLowerCase());
 export const list = <T extends z.ZodType>(item: T, max = MAX_LIST) => z.array(item).max(max);
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -33,6 +33,14 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'silent']).default('log'),
   LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   CORS_ORIGINS: z.string().default(''),
+  /** How long a client may take to send a whole request, body included (408 past it). */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
+  /** Concurrent GET /stream connections per server (503 with Retry-After beyond). */
+  STREAM_MAX_CLIENTS: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Largest body a page of GET /events carries: fewer events than `limit` when they are large. */
+  PAGE_MAX_BYTES: z.coerce.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Projections behind the log with no progress for this long make the server not ready. */
+  PROJECTOR_STALL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR'> & { DATA_DIR: string };

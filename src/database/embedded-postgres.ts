@@ -13,10 +13,27 @@
  * also lets us run PostgreSQL as the unprivileged `postgres` user when this
  * process is root (PostgreSQL refuses to run as root).
  *
- * Authentication is `trust`: the server only listens on 127.0.0.1 and unix
- * sockets are disabled.
+ * Nobody gets in without a secret. The server listens on 127.0.0.1 only (unix
+ * sockets are disabled) and pg_hba.conf allows nothing but scram-sha-256 (no
+ * `trust` line, rewritten on every start). The password of the `postgres` role
+ * is a generated secret kept in a file readable by this process's user only
+ * (mode 0600): `secretFile`, DATA_DIR/pg-secret for the app, by default
+ * <data dir>/standpoint-auth/secret (a 0700 folder owned by this process's
+ * user, so not even the `postgres` OS user reads it when we are root). New
+ * clusters get it through initdb --pwfile; clusters made by older versions
+ * with --auth=trust, or whose secret file was lost, get it set in single-user
+ * mode before the postmaster opens its port, so there is no moment at which a
+ * connection is let in without it. The URL handed out carries the password.
+ *
+ * The port is passed in the environment (PGPORT), not on the command line.
+ * The postmaster runs in its own session, so a Ctrl-C in the terminal reaches
+ * only us and we stop it once in-flight work is done. If it dies while we do
+ * not stop it (crash, OOM killer, kill -9), it is started again on the same
+ * port, with backoff, until it answers or stop() is called; the app's pool
+ * reconnects by itself once it answers.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { promises as fs, type Stats } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -29,16 +46,25 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** 0 or undefined = pick a free port */
   port?: number;
+  /**
+   * Where the generated password of the `postgres` role is kept (mode 0600, owned by this
+   * process's user). Default: <dataDir>/standpoint-auth/secret.
+   */
+  secretFile?: string;
   log?: (line: string) => void;
+  /** Events an operator should see (PostgreSQL died and is restarted, a trust cluster converted). Default: log. */
+  warn?: (line: string) => void;
 }
 
 export interface EmbeddedPostgresHandle {
-  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  /** postgres://postgres:<secret>@127.0.0.1:<port>/postgres */
   url: string;
   port: number;
   dataDir: string;
+  /** the file holding the password */
+  secretFile: string;
   stop(): Promise<void>;
-  /** SIGKILL the postmaster, for fault tests. */
+  /** SIGKILL the postmaster, for fault tests (it is then restarted, as after any crash). */
   kill(): void;
   /** stop, then start again on the same port */
   restart(): Promise<void>;
@@ -48,6 +74,9 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const STALE_STOP_TIMEOUT_MS = 10_000;
 const OUTPUT_TAIL_LINES = 50;
+const RESTART_FIRST_DELAY_MS = 250;
+const RESTART_MAX_DELAY_MS = 15_000;
+const DEFAULT_SECRET_DIR = 'standpoint-auth';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -56,9 +85,12 @@ const errCode = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
 
 /** Children still running, for stopAllEmbeddedSync(). */
 const liveChildren = new Set<ChildProcess>();
+/** Set by stopAllEmbeddedSync(): the process is going away, restart nothing. */
+let shuttingDown = false;
 
 /** SIGINT (fast shutdown) every postmaster we started that is still running. For a process.on('exit') handler. */
 export function stopAllEmbeddedSync(): void {
+  shuttingDown = true;
   for (const child of liveChildren) {
     try {
       child.kill('SIGINT');
@@ -235,12 +267,16 @@ interface RunResult {
   output: string;
 }
 
-function runToEnd(cmd: string, args: string[], user: RunAs, cwd: string): Promise<RunResult> {
+function runToEnd(cmd: string, args: string[], user: RunAs, cwd: string, input?: string): Promise<RunResult> {
   return new Promise((resolve) => {
     let output = '';
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...user.spawn });
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const child = spawn(cmd, args, { cwd, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...user.spawn });
+    if (input !== undefined) {
+      child.stdin?.on('error', () => undefined); // EPIPE if it exits early: the exit status tells
+      child.stdin?.end(input);
+    }
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     child.once('error', (e) => resolve({ status: errMsg(e), ok: false, output }));
     child.once('close', (code, signal) =>
       resolve({ status: signal ? `signal ${signal}` : `exit code ${code}`, ok: code === 0, output }),
@@ -248,19 +284,160 @@ function runToEnd(cmd: string, args: string[], user: RunAs, cwd: string): Promis
   });
 }
 
-async function initdbIfNeeded(bins: Binaries, dataDir: string, user: RunAs, log: (line: string) => void): Promise<void> {
-  if (await fileExists(path.join(dataDir, 'PG_VERSION'))) return;
+/** initdb with password authentication only; the password goes through a temporary file readable by PostgreSQL's user only. */
+async function initdb(bins: Binaries, dataDir: string, user: RunAs, password: string, log: (line: string) => void): Promise<void> {
   const t0 = Date.now();
   log(`initdb ${dataDir}`);
-  const args = ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C'];
-  const r = await runToEnd(bins.initdb, args, user, path.dirname(dataDir));
-  if (!r.ok) {
-    const hint = /exists but is not empty/.test(r.output)
-      ? `\n(${dataDir} has files but no PG_VERSION - probably an interrupted initdb; delete the folder to start over)`
-      : '';
-    throw new Error(`initdb failed (${r.status}) for ${dataDir}:\n${r.output.trim()}${hint}`);
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'standpoint-initdb-')); // mode 0700
+  const pwfile = path.join(tmpDir, 'pwfile');
+  try {
+    await fs.writeFile(pwfile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+    if (user.spawn.uid !== undefined) {
+      await fs.chown(tmpDir, user.spawn.uid, user.spawn.gid!);
+      await fs.chown(pwfile, user.spawn.uid, user.spawn.gid!);
+    }
+    const args = ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'];
+    const r = await runToEnd(bins.initdb, args, user, path.dirname(dataDir));
+    if (!r.ok) {
+      const hint = /exists but is not empty/.test(r.output)
+        ? `\n(${dataDir} has files but no PG_VERSION - probably an interrupted initdb; delete the folder to start over)`
+        : '';
+      throw new Error(`initdb failed (${r.status}) for ${dataDir}:\n${r.output.trim()}${hint}`);
+    }
+  } finally {
+    await fs.rm(tmpDir, { recursive: true, force: true });
   }
   log(`initdb done in ${Date.now() - t0} ms`);
+}
+
+// ---------------------------------------------------------------------------
+// Authentication: a generated secret, SCRAM only
+
+/** pg_hba.conf, whole. Unix sockets are off, but a `local` line would not be trust either. */
+const HBA_CONF = [
+  '# Written by Standpoint (src/database/embedded-postgres.ts) on every start: password (SCRAM) only,',
+  '# never trust. The password is a generated secret kept outside this file, readable by the server only.',
+  '# TYPE  DATABASE  USER  ADDRESS        METHOD',
+  'local   all       all                  scram-sha-256',
+  'host    all       all   127.0.0.1/32   scram-sha-256',
+  'host    all       all   ::1/128        scram-sha-256',
+  '',
+].join('\n');
+
+const SECRET_RE = /^[0-9a-f]{64}$/;
+const newSecret = () => randomBytes(32).toString('hex'); // hex: nothing to escape in a URL, SASLprep leaves it alone
+
+/** Any non-comment pg_hba.conf line whose method is `trust` (clusters made by earlier versions). */
+function hasTrustLine(hba: string): boolean {
+  return hba.split('\n').some((line) => line.replace(/#.*/, '').trim().split(/\s+/).includes('trust'));
+}
+
+/** Make sure only this process's user can read `file` (and its folder, when it is ours alone). */
+async function lockDown(file: string, ownDir: boolean): Promise<void> {
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  for (const [p, mode] of ownDir ? ([[path.dirname(file), 0o700], [file, 0o600]] as const) : ([[file, 0o600]] as const)) {
+    const st = await fs.stat(p);
+    if (uid !== undefined && gid !== undefined && st.uid !== uid) await fs.chown(p, uid, gid); // e.g. after a chown -R of the data dir
+    if ((st.mode & 0o777) !== mode) await fs.chmod(p, mode);
+  }
+}
+
+async function readSecret(file: string, ownDir: boolean, log: (line: string) => void): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return undefined;
+    throw new Error(`cannot read the PostgreSQL secret ${file}: ${errMsg(e)}`, { cause: e });
+  }
+  if (!SECRET_RE.test(text.trim())) {
+    log(`${file} does not hold a secret written by Standpoint; a new one replaces it`);
+    return undefined;
+  }
+  await lockDown(file, ownDir);
+  return text.trim();
+}
+
+async function writeSecret(file: string, secret: string, ownDir: boolean): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: ownDir ? 0o700 : 0o755 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.rm(tmp, { force: true });
+  const fh = await fs.open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(`${secret}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fs.rename(tmp, file);
+  await fs
+    .open(path.dirname(file), 'r')
+    .then(async (dir) => {
+      await dir.sync().catch(() => undefined);
+      await dir.close();
+    })
+    .catch(() => undefined);
+  await lockDown(file, ownDir);
+}
+
+/** The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802/7677): the password itself never reaches the server. */
+function scramVerifier(password: string): string {
+  const iterations = 4096;
+  const salt = randomBytes(16);
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
+
+/** Set the postgres role's password with the postmaster down (single-user mode: no port open, nobody else in). */
+async function setPasswordOffline(ctx: Context, password: string): Promise<void> {
+  const args = ['--single', '-D', ctx.dataDir, '-c', 'exit_on_error=on', '-c', 'listen_addresses=', '-c', 'unix_socket_directories=', 'postgres'];
+  const r = await runToEnd(ctx.bins.postgres, args, ctx.user, ctx.dataDir, `ALTER ROLE postgres WITH PASSWORD '${scramVerifier(password)}';\n`);
+  if (!r.ok) {
+    const output = r.output.replace(/SCRAM-SHA-256\$[^']*/g, 'SCRAM-SHA-256$…').trim();
+    throw new Error(`setting the PostgreSQL password in ${ctx.dataDir} failed (${r.status}):\n${output}`);
+  }
+}
+
+/** pg_hba.conf = HBA_CONF, owned by PostgreSQL's user. Read at start-up, so written before the postmaster starts. */
+async function writeHba(ctx: Context): Promise<void> {
+  const file = path.join(ctx.dataDir, 'pg_hba.conf');
+  if ((await fs.readFile(file, 'utf8').catch(() => '')) === HBA_CONF) return;
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, HBA_CONF, { mode: 0o600 });
+  if (ctx.user.spawn.uid !== undefined) await fs.chown(tmp, ctx.user.spawn.uid, ctx.user.spawn.gid!);
+  await fs.rename(tmp, file);
+}
+
+/**
+ * After this the cluster lets in only who has the secret: a new cluster is created with it; a cluster with
+ * `trust` lines (earlier versions) or without a secret on file gets (a new) one set before it starts.
+ */
+async function secureCluster(ctx: Context, secretFile: string, ownDir: boolean): Promise<string> {
+  let secret = await readSecret(secretFile, ownDir, ctx.log);
+  const stored = secret !== undefined;
+  secret ??= newSecret();
+  if (!(await fileExists(path.join(ctx.dataDir, 'PG_VERSION')))) {
+    await initdb(ctx.bins, ctx.dataDir, ctx.user, secret, ctx.log);
+    if (!stored) await writeSecret(secretFile, secret, ownDir);
+  } else {
+    const trust = hasTrustLine(await fs.readFile(path.join(ctx.dataDir, 'pg_hba.conf'), 'utf8').catch(() => ''));
+    if (trust || !stored) {
+      ctx.warn(
+        trust
+          ? `PostgreSQL cluster ${ctx.dataDir} lets local connections in without a password (made by an earlier version): setting a generated password, kept in ${secretFile}`
+          : `no PostgreSQL secret in ${secretFile}: generating one and setting it as the password of ${ctx.dataDir}`,
+      );
+      if (!stored) await writeSecret(secretFile, secret, ownDir); // first, so a crash below cannot lose it
+      await stopStalePostmaster(ctx.dataDir, ctx.log); // single-user mode needs the data dir to itself
+      await setPasswordOffline(ctx, secret);
+    }
+  }
+  await writeHba(ctx);
+  return secret;
 }
 
 /** 'gone': no such process; 'postmaster': a postgres postmaster of this data dir; 'other': pid reused (or a zombie). */
@@ -285,8 +462,14 @@ async function waitGone(pid: number, dataDir: string, ms: number): Promise<boole
   return false;
 }
 
-/** Shut down a postmaster still running on dataDir (e.g. our previous parent was SIGKILLed). */
-async function stopStalePostmaster(dataDir: string, log: (line: string) => void): Promise<void> {
+/** Another process runs a postmaster on the data dir now: an automatic restart leaves it alone. */
+class TakenOverError extends Error {}
+
+/**
+ * Shut down a postmaster still running on dataDir (e.g. our previous parent was SIGKILLed). With
+ * takeOver false (restarting after a crash), a running one is not ours to stop: TakenOverError.
+ */
+async function stopStalePostmaster(dataDir: string, log: (line: string) => void, takeOver = true): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   const text = await fs.readFile(pidFile, 'utf8').catch(() => undefined);
   if (text === undefined) return;
@@ -300,6 +483,7 @@ async function stopStalePostmaster(dataDir: string, log: (line: string) => void)
     await fs.rm(pidFile, { force: true });
     return;
   }
+  if (!takeOver) throw new TakenOverError(`another PostgreSQL (PID ${pid}) runs on ${dataDir} now`);
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(pid, sig);
@@ -329,8 +513,11 @@ interface Postmaster {
 }
 
 function spawnPostmaster(bins: Binaries, dataDir: string, port: number, user: RunAs, log: (line: string) => void): Postmaster {
-  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'];
-  const child = spawn(bins.postgres, args, { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'], detached: false, ...user.spawn });
+  const args = ['-D', dataDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on', '-c', 'password_encryption=scram-sha-256'];
+  // The port through the environment (only our user and root see it), not the command line `ps` shows everyone.
+  // Its own session: a terminal's Ctrl-C reaches us only, and we stop it after in-flight work.
+  const env = { ...process.env, PGPORT: String(port) };
+  const child = spawn(bins.postgres, args, { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...user.spawn });
   const pm: Postmaster = { child, exited: Promise.resolve(), tail: [] };
   const onLine = (line: string) => {
     pm.tail.push(line);
@@ -376,15 +563,18 @@ async function stopPostmaster(pm: Postmaster, log: (line: string) => void): Prom
   await within(pm.exited, 5_000);
 }
 
-const urlFor = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`;
+const urlFor = (port: number, password: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 
-async function waitReady(pm: Postmaster, port: number, dataDir: string): Promise<void> {
+/** The postgres role's password is not the secret on file (someone changed it): start-up resets it. */
+class WrongSecretError extends Error {}
+
+async function waitReady(pm: Postmaster, port: number, password: string, dataDir: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   const context = () => `port ${port}, data dir ${dataDir}. Last output:\n${pm.tail.join('\n')}`;
   let lastError = '';
   while (Date.now() < deadline) {
     if (pm.status !== undefined) throw new Error(`PostgreSQL exited (${pm.status}) before accepting connections; ${context()}`);
-    const client = new pg.Client({ connectionString: urlFor(port), connectionTimeoutMillis: 2_000 });
+    const client = new pg.Client({ connectionString: urlFor(port, password), connectionTimeoutMillis: 2_000 });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -393,6 +583,7 @@ async function waitReady(pm: Postmaster, port: number, dataDir: string): Promise
       if (res.rows[0]?.data_directory === dataDir) return;
       lastError = `port ${port} is served by another PostgreSQL (data dir ${res.rows[0]?.data_directory})`;
     } catch (e) {
+      if (errCode(e) === '28P01') throw new WrongSecretError(`PostgreSQL on port ${port} refuses the password kept for it (${errMsg(e)})`);
       lastError = errMsg(e);
     } finally {
       void client.end().catch(() => undefined); // not awaited: end() after a failed connect may never settle
@@ -418,17 +609,19 @@ interface Context {
   dataDir: string; // real path
   user: RunAs;
   log: (line: string) => void;
+  warn: (line: string) => void;
+  password: string;
 }
 
 /** Clear a stale instance, spawn, wait until ready. Retries a couple of times on transient failures. */
-async function launch(ctx: Context, fixedPort: number | undefined): Promise<{ pm: Postmaster; port: number }> {
+async function launch(ctx: Context, fixedPort: number | undefined, takeOver = true): Promise<{ pm: Postmaster; port: number }> {
   for (let attempt = 1; ; attempt++) {
-    await stopStalePostmaster(ctx.dataDir, ctx.log);
+    await stopStalePostmaster(ctx.dataDir, ctx.log, takeOver);
     const port = fixedPort || (await freePort());
     const t0 = Date.now();
     const pm = spawnPostmaster(ctx.bins, ctx.dataDir, port, ctx.user, ctx.log);
     try {
-      await waitReady(pm, port, ctx.dataDir);
+      await waitReady(pm, port, ctx.password, ctx.dataDir);
       ctx.log(`PostgreSQL ready on 127.0.0.1:${port} (pid ${pm.child.pid}) in ${Date.now() - t0} ms`);
       return { pm, port };
     } catch (e) {
@@ -436,7 +629,7 @@ async function launch(ctx: Context, fixedPort: number | undefined): Promise<{ pm
       const out = pm.tail.join('\n');
       const portTaken = !fixedPort && /could not bind|could not create any TCP\/IP sockets/i.test(out);
       const shmBusy = /pre-existing shared memory block .* is still in use/.test(out); // backends of a killed postmaster still exiting
-      if (attempt >= 3 || !(portTaken || shmBusy)) throw e;
+      if (attempt >= 3 || e instanceof WrongSecretError || !(portTaken || shmBusy)) throw e;
       ctx.log(`PostgreSQL start attempt ${attempt} failed (${portTaken ? 'port taken' : 'old shared memory still in use'}); retrying`);
       await sleep(500);
     }
@@ -445,23 +638,92 @@ async function launch(ctx: Context, fixedPort: number | undefined): Promise<{ pm
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const log = opts.log ?? (() => undefined);
+  const warn = opts.warn ?? log;
   const user = await resolveRunAs(log);
   if (user.spawn.uid !== undefined) log(`running as root: PostgreSQL will run as user "postgres" (uid ${user.uid})`);
   const bins = await usableBinaries(user, log);
   const dataDir = path.resolve(opts.dataDir);
   await prepareDataDir(dataDir, user, log);
-  const ctx: Context = { bins, dataDir: await fs.realpath(dataDir), user, log };
-  await initdbIfNeeded(bins, ctx.dataDir, user, log);
+  const ctx: Context = { bins, dataDir: await fs.realpath(dataDir), user, log, warn, password: '' };
+  const secretFile = opts.secretFile ? path.resolve(opts.secretFile) : path.join(ctx.dataDir, DEFAULT_SECRET_DIR, 'secret');
+  const ownDir = !opts.secretFile;
+  ctx.password = await secureCluster(ctx, secretFile, ownDir);
 
-  const first = await launch(ctx, opts.port);
+  let first: { pm: Postmaster; port: number };
+  try {
+    first = await launch(ctx, opts.port);
+  } catch (e) {
+    if (!(e instanceof WrongSecretError)) throw e;
+    warn(`${e.message}; setting it again from ${secretFile}`);
+    await setPasswordOffline(ctx, ctx.password);
+    first = await launch(ctx, opts.port);
+  }
+  const port = first.port;
   let current = first.pm;
+  let stopRequested = false;
   let stopping: Promise<void> | undefined;
+  let relaunching: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+    });
+
+  /** Start it again on the same port until it answers (backoff) or stop() is called. */
+  const relaunch = async () => {
+    let delay = RESTART_FIRST_DELAY_MS;
+    for (let attempt = 1; ; attempt++) {
+      await pause(delay);
+      if (stopRequested || shuttingDown) return;
+      try {
+        const { pm } = await launch(ctx, port, false);
+        current = pm; // if stop() came meanwhile, it stops this one
+        watch(pm);
+        if (!stopRequested) warn(`PostgreSQL restarted on 127.0.0.1:${port} (attempt ${attempt})`);
+        return;
+      } catch (e) {
+        if (stopRequested || shuttingDown) return;
+        if (e instanceof TakenOverError) {
+          // Two servers on one DATA_DIR: the newer one took the cluster over; stopping it in turn would never end.
+          warn(`not restarting PostgreSQL: ${e.message}`);
+          return;
+        }
+        delay = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
+        warn(`restarting PostgreSQL failed (attempt ${attempt}): ${errMsg(e)}; trying again in ${delay / 1000} s`);
+      }
+    }
+  };
+
+  /** A postmaster that exits while nobody asked it to is restarted. */
+  const watch = (pm: Postmaster) => {
+    void pm.exited.then(() => {
+      if (stopRequested || shuttingDown || pm !== current) return;
+      warn(`PostgreSQL exited unexpectedly (${pm.status}); restarting it. Last output:\n${pm.tail.slice(-5).join('\n')}`);
+      relaunching = relaunch().finally(() => (relaunching = undefined));
+    });
+  };
+  watch(current);
+
   const handle: EmbeddedPostgresHandle = {
-    url: urlFor(first.port),
-    port: first.port,
+    url: urlFor(port, ctx.password),
+    port,
     dataDir,
+    secretFile,
     stop() {
-      stopping ??= stopPostmaster(current, log).then(() => log(`PostgreSQL stopped (${current.status ?? 'still running?'})`));
+      stopping ??= (async () => {
+        stopRequested = true;
+        wake?.();
+        await relaunching;
+        await stopPostmaster(current, log);
+        log(`PostgreSQL stopped (${current.status ?? 'still running?'})`);
+      })();
       return stopping;
     },
     kill() {
@@ -469,8 +731,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     },
     async restart() {
       await handle.stop();
-      current = (await launch(ctx, first.port)).pm;
+      current = (await launch(ctx, port)).pm;
+      stopRequested = false;
       stopping = undefined;
+      watch(current);
     },
   };
   return handle;

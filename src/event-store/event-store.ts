@@ -130,6 +130,11 @@ export interface ReadFilter {
   types?: string[];
   /** Rows whose metadata contains this JSON (e.g. `{ actors: ['hamas'] }`). */
   metadataContains?: Record<string, unknown>;
+  /**
+   * Stop before the page's data and sources pass this many bytes (as JSON text), though the
+   * first row always comes: large events make shorter pages rather than unbounded ones.
+   */
+  maxBytes?: number;
 }
 
 /** The part of a pg pool the hot path uses directly: TypeORM's query runner costs a round of bookkeeping per call. */
@@ -294,7 +299,18 @@ export class EventStore {
       params.push(JSON.stringify(filter.metadataContains));
       where += ` AND metadata @> $${params.length}::jsonb`;
     }
-    return m.query(`SELECT ${columns} FROM events WHERE ${where} ORDER BY position LIMIT $2`, params);
+    if (filter.maxBytes === undefined) return m.query(`SELECT ${columns} FROM events WHERE ${where} ORDER BY position LIMIT $2`, params);
+    params.push(filter.maxBytes);
+    // The running size is taken over positions only (a narrow first pass), so the rows cut off
+    // are never read whole, let alone sent.
+    return m.query(
+      `WITH sized AS (
+         SELECT position, sum(octet_length(data::text) + octet_length(sources::text)) OVER (ORDER BY position) AS upto,
+                octet_length(data::text) + octet_length(sources::text) AS own
+           FROM events WHERE ${where} ORDER BY position LIMIT $2)
+       SELECT ${columns} FROM events WHERE position IN (SELECT position FROM sized WHERE upto - own = 0 OR upto <= $${params.length}) ORDER BY position`,
+      params,
+    );
   }
 
   async getByIds(ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {

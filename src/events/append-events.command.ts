@@ -6,6 +6,7 @@ import { formatPath, parseEnvelope, referencesOf, type Envelope, type FieldError
 import type { Reference } from '../catalogue/define-event.js';
 import { isCalendarDay, startOf } from '../catalogue/primitives.js';
 import { EventStore, IdempotencyConflict, WrongExpectedVersion, type NewStoredEvent, type StoredEvent } from '../event-store/event-store.js';
+import { ALREADY_RETRACTED } from '../database/migrations/1764000000003-integrity.js';
 import { Conflict, InvalidInput } from '../http/problems.js';
 import { RegistryService } from '../registry/registry.service.js';
 
@@ -57,6 +58,7 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
     errors.push(...(await this.checkReferences(envelopes, refs, ids, at)));
     if (errors.length) throw new InvalidInput(errors, 'The request refers to something that does not exist; see errors.');
     await this.checkCorrections(envelopes, ids, at);
+    await this.checkProposals(envelopes);
 
     const now = new Date();
     const records = envelopes.map((e, i) => toRecord(e, refs[i], ids[i], command.recordedBy, now));
@@ -68,6 +70,8 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
         throw new Conflict(error.message, { expectedVersion: error.expected, currentPosition: error.current });
       }
       if (error instanceof IdempotencyConflict) throw new Conflict(error.message, { ids: error.ids });
+      // Two retractions of one event racing each other: PostgreSQL lets the first through.
+      if ((error as { code?: string }).code === ALREADY_RETRACTED) throw new Conflict((error as Error).message);
       throw error;
     }
   }
@@ -106,10 +110,51 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
     const already = await this.store.findReferencing(['ReportRetracted'], 'eventId', retracting);
     for (const target of retracting) {
       if (typeOf(target) === 'ReportRetracted') throw new Conflict(`event ${target} is itself a retraction; a retraction cannot be retracted`, { eventId: target });
-      if (already.some((r) => (r.data as { eventId: string }).eventId === target) || retracting.filter((t) => t === target).length > 1) {
+      // A retraction already stored under an id of this request is this request again (a retry).
+      if (already.some((r) => (r.data as { eventId: string }).eventId === target && !ids.includes(r.id)) || retracting.filter((t) => t === target).length > 1) {
         throw new Conflict(`event ${target} is already retracted`, { eventId: target });
       }
     }
+  }
+
+  /**
+   * A proposal belongs to whoever first tabled it: a ProposalMade with its id by anyone else is
+   * not a revision (409). A proposal whose every ProposalMade is retracted is off the record:
+   * nothing may answer, counter or agree to it (409).
+   */
+  private async checkProposals(envelopes: Envelope[]): Promise<void> {
+    const named = new Set(envelopes.flatMap(proposalsNamedBy));
+    if (named.size === 0) return;
+    const stored = await this.registry.proposalsOnRecord([...named]);
+    const retractedHere = new Set(envelopes.flatMap((e) => (e.type === 'ReportRetracted' ? [e.data.eventId] : [])));
+    const tabled = new Map(stored.map((p) => [p.proposalId, { proposer: p.proposer, live: p.liveEvents.some((id) => !retractedHere.has(id)) }]));
+    for (const e of envelopes) {
+      if (e.type === 'ProposalMade') {
+        const first = tabled.get(e.data.proposalId);
+        if (first && first.proposer !== e.data.proposer) {
+          throw new Conflict(`proposal ${e.data.proposalId} was tabled by ${first.proposer}; ${e.data.proposer} cannot revise it (give a new proposal an id of its own)`, { proposalId: e.data.proposalId });
+        }
+        tabled.set(e.data.proposalId, { proposer: e.data.proposer, live: true });
+        continue;
+      }
+      for (const proposalId of proposalsNamedBy(e)) {
+        if (tabled.get(proposalId)?.live === false) throw new Conflict(`proposal ${proposalId} has been retracted; it can no longer be answered, countered or agreed to`, { proposalId });
+      }
+    }
+  }
+}
+
+/** The proposals an event names: the one it makes, answers, counters with or turns into an agreement. */
+function proposalsNamedBy(e: Envelope): string[] {
+  switch (e.type) {
+    case 'ProposalMade':
+      return [e.data.proposalId];
+    case 'ProposalResponded':
+      return [e.data.proposalId, ...(e.data.counterProposalId ? [e.data.counterProposalId] : [])];
+    case 'AgreementReached':
+      return e.data.proposalId ? [e.data.proposalId] : [];
+    default:
+      return [];
   }
 }
 

@@ -3,6 +3,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { EventStore, type StoredEvent } from '../event-store/event-store.js';
+import { CONFIG, type Config } from '../config/config.js';
 import { NotFound } from '../http/problems.js';
 import { represent, type EventRepresentation } from './event-representation.js';
 
@@ -28,7 +29,10 @@ async function withCorrections(store: EventStore, events: StoredEvent[]): Promis
 
 @QueryHandler(GetEvents)
 export class GetEventsHandler implements IQueryHandler<GetEvents> {
-  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
 
   async execute(q: GetEvents) {
     await this.store.awaitFence(); // read your own writes, past the fence
@@ -37,6 +41,9 @@ export class GetEventsHandler implements IQueryHandler<GetEvents> {
       limit: q.limit,
       types: q.type ? [q.type] : undefined,
       metadataContains: q.actor ? { actors: [q.actor] } : undefined,
+      // What the answer adds to each event (its envelope, corrections' sources) is small beside
+      // its data and sources; a quarter of the budget is left for it.
+      maxBytes: Math.floor(this.config.PAGE_MAX_BYTES * 0.75),
     });
     return { events: await withCorrections(this.store, page), next: page.at(-1)?.position ?? q.after };
   }

@@ -15,10 +15,22 @@ const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than the configured limit (BODY_LIMIT).',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The JSON body is empty.',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body.',
+  FST_ERR_BAD_URL: 'The URL is malformed (a bad percent-encoding).',
 };
 
-function problemBody(status: number, title: string, detail: string, instance: string, extra: Record<string, unknown> = {}) {
-  return { type: 'about:blank', title, status, detail, instance, ...extra };
+export interface ProblemDescription {
+  status: number;
+  title: string;
+  detail: string;
+  extra: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+/** Sends a problem as application/problem+json; `url` names the resource (its query left out). */
+export function sendProblem(reply: FastifyReply, url: string | undefined, { status, title, detail, extra, headers }: ProblemDescription): FastifyReply {
+  for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+  const instance = url?.split('?')[0] ?? '';
+  return reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send({ type: 'about:blank', title, status, detail, instance, ...extra });
 }
 
 @Catch()
@@ -29,15 +41,14 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const instance = request.url?.split('?')[0] ?? '';
-    const { status, title, detail, extra, headers } = describe(error);
-    if (status >= 500) this.logger.error(`${request.method} ${instance}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    for (const [k, v] of Object.entries(headers)) reply.header(k, v);
-    reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(problemBody(status, title, detail, instance, extra));
+    const problem = describe(error);
+    // A Problem is an answer given on purpose (a stream cap, a full disk): only the unexpected is logged as an error.
+    if (problem.status >= 500 && !(error instanceof Problem)) this.logger.error(`${request.method} ${request.url?.split('?')[0]}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    sendProblem(reply, request.url, problem);
   }
 }
 
-function describe(error: unknown): { status: number; title: string; detail: string; extra: Record<string, unknown>; headers: Record<string, string> } {
+export function describe(error: unknown): ProblemDescription {
   if (error instanceof Problem) return { status: error.status, title: error.title, detail: error.message, extra: error.extra, headers: {} };
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -50,6 +61,9 @@ function describe(error: unknown): { status: number; title: string; detail: stri
     const detail = (e.code && FASTIFY_DETAILS[e.code]) ?? (e.code?.startsWith('FST_ERR_CTP') || e.code === undefined ? `The body is not valid JSON: ${e.message}` : (e.message ?? 'Bad request'));
     return { status: e.statusCode, title: TITLES[e.statusCode] ?? 'Bad request', detail, extra: {}, headers: {} };
   }
+  if (isDatabaseFull(error)) {
+    return { status: 503, title: TITLES[503], detail: 'The database has no room to store this now (disk or memory full); nothing was stored. Try again later.', extra: {}, headers: { 'retry-after': '30' } };
+  }
   if (isDatabaseUnavailable(error)) {
     return { status: 503, title: TITLES[503], detail: 'The database is not reachable; try again shortly.', extra: {}, headers: { 'retry-after': '2' } };
   }
@@ -61,4 +75,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!e) return false;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(e.code ?? '')) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|connect ECONNREFUSED/i.test(e.message ?? '');
+}
+
+/** SQLSTATE class 53, insufficient resources: disk full (53100), out of memory, too many connections. */
+export function isDatabaseFull(error: unknown): boolean {
+  return /^53/.test((error as { code?: string } | undefined)?.code ?? '');
 }

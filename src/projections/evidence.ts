@@ -109,13 +109,14 @@ export function mapEvidence<T>(value: T, targetId: string, update: (ev: Evidence
     const record = value as Record<string, unknown>;
     if (isEvidence(record)) return (record.id === targetId ? update(record as unknown as Evidence) : record) as T;
     let changed = false;
-    const next: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) {
+    const next = Object.entries(record).map(([k, v]) => {
       const mapped = mapEvidence(v, targetId, update);
       if (mapped !== v) changed = true;
-      next[k] = mapped;
-    }
-    return (changed ? next : value) as T;
+      return [k, mapped] as const;
+    });
+    // fromEntries defines own properties: a field named like a prototype member (even
+    // "__proto__", which JSON.parse keeps as a plain key) stays a field.
+    return (changed ? Object.fromEntries(next) : value) as T;
   }
   return value;
 }

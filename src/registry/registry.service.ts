@@ -91,6 +91,24 @@ export class RegistryService {
     return errors;
   }
 
+  /**
+   * Each of these proposals on record: who first tabled it, and its ProposalMade events that are
+   * not retracted (none: the proposal is off the record).
+   */
+  async proposalsOnRecord(proposalIds: string[]): Promise<{ proposalId: string; proposer: string; liveEvents: string[] }[]> {
+    return this.db.query(
+      `SELECT p.data->>'proposalId' AS "proposalId",
+              (array_agg(p.data->>'proposer' ORDER BY p.position))[1] AS proposer,
+              coalesce(array_agg(p.id::text) FILTER (WHERE NOT EXISTS (
+                SELECT 1 FROM events r WHERE r.type IN ('SourceAdded', 'ReportRetracted') AND r.type = 'ReportRetracted' AND r.data->>'eventId' = p.id::text
+              )), '{}') AS "liveEvents"
+         FROM events p
+        WHERE p.type = 'ProposalMade' AND p.data->>'proposalId' = ANY($1)
+        GROUP BY 1`,
+      [proposalIds],
+    );
+  }
+
   private async load(fresh = false): Promise<{ actors: Map<string, Actor>; issues: Map<string, Issue> }> {
     if (this.cache && !fresh) return this.cache;
     const [actors, issues] = await Promise.all([

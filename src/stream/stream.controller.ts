@@ -1,13 +1,16 @@
 // GET /stream: Server-Sent Events of every stored event (`appended`, id = log position) and every
 // changed stance cell (`position`), filterable by actor, issue and type; resumable with
-// Last-Event-ID.
+// Last-Event-ID. At most STREAM_MAX_CLIENTS at once per server: the next gets 503 with Retry-After.
 import { Controller, Get, Inject, Query as QueryParams, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EVENT_TYPES } from '../catalogue/catalogue.js';
 import { SLUG } from '../catalogue/primitives.js';
-import { InvalidInput } from '../http/problems.js';
+import { InvalidInput, Problem } from '../http/problems.js';
 import { StreamService } from './stream.service.js';
+
+/** Seconds a refused stream is asked to wait: streams are long-lived, so a slot frees slowly. */
+const RETRY_AFTER_S = 5;
 
 @ApiTags('stream')
 @Controller('stream')
@@ -15,7 +18,7 @@ export class StreamController {
   constructor(@Inject(StreamService) private readonly streams: StreamService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Live events (`appended`) and changed stance cells (`position`); reconnect with Last-Event-ID to resume without gaps' })
+  @ApiOperation({ summary: 'Live events (`appended`) and changed stance cells (`position`); reconnect with Last-Event-ID to resume without gaps; 503 with Retry-After past STREAM_MAX_CLIENTS' })
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'actor', required: false })
   @ApiQuery({ name: 'issue', required: false })
@@ -29,7 +32,15 @@ export class StreamController {
     const resume = (request.headers['last-event-id'] as string | undefined) ?? query.after;
     if (resume !== undefined && !/^\d+$/.test(resume)) errors.push({ path: 'Last-Event-ID', message: 'must be a log position' });
     if (errors.length) throw new InvalidInput(errors);
+    if (!this.streams.hasRoom()) {
+      // ProblemFilter keeps the headers already on the reply and adds its own.
+      reply.header('retry-after', String(RETRY_AFTER_S));
+      throw new Problem(503, 'Service unavailable', `This server already serves ${this.streams.maxClients} streams (STREAM_MAX_CLIENTS); try again in ${RETRY_AFTER_S} s.`);
+    }
+    // After the hijack Fastify writes no headers: the stream writes these (CORS, rate limit, …)
+    // itself, with the security headers. serve() admits the stream in this same tick.
+    const headers = reply.getHeaders();
     reply.hijack();
-    void this.streams.serve(reply.raw, resume === undefined ? undefined : Number(resume), { actor: query.actor, issue: query.issue, type: query.type });
+    void this.streams.serve(reply.raw, resume === undefined ? undefined : Number(resume), { actor: query.actor, issue: query.issue, type: query.type }, headers);
   }
 }

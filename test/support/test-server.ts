@@ -38,8 +38,9 @@ export class TestApp {
     return this.server.app.get(DataSource);
   }
 
-  static async start(env: Record<string, string> = {}): Promise<TestApp> {
-    const db = await freshDatabase();
+  /** A server on a fresh database, or on `db` when a test has prepared one. */
+  static async start(env: Record<string, string> = {}, db?: { url: string; drop(): Promise<void> }): Promise<TestApp> {
+    db ??= await freshDatabase();
     const dataDir = path.resolve(`.data/test-app-${randomBytes(4).toString('hex')}`);
     await mkdir(dataDir, { recursive: true });
     const config = loadConfig({
@@ -53,7 +54,7 @@ export class TestApp {
     });
     const server = await startServer(config, () => {});
     return new TestApp(server, db.url, async () => {
-      await db.drop();
+      await db!.drop();
       await rm(dataDir, { recursive: true, force: true });
     });
   }
@@ -67,11 +68,11 @@ export class TestApp {
     await this.cleanup();
   }
 
-  async request<T = any>(method: string, route: string, body?: unknown, options: { key?: string | null; headers?: Record<string, string>; raw?: string } = {}): Promise<Reply<T>> {
+  async request<T = any>(method: string, route: string, body?: unknown, options: { key?: string | null; headers?: Record<string, string>; raw?: string | Uint8Array } = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.key === undefined ? EDITOR_KEY : options.key;
     if (key) headers.authorization = `Bearer ${key}`;
-    let payload: string | undefined = options.raw;
+    let payload: string | Uint8Array | undefined = options.raw;
     if (body !== undefined && payload === undefined) payload = JSON.stringify(body);
     if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     const response = await fetch(`${this.url}${route}`, { method, headers, body: payload });
@@ -97,6 +98,16 @@ export class TestApp {
   async eventCount(): Promise<number> {
     const [row] = await this.db.query('SELECT count(*)::int AS n FROM events');
     return row.n;
+  }
+
+  /** Waits until a rebuild has switched every projection over, and the read models have caught up. */
+  async rebuilt(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.get('/admin/projections', ADMIN_KEY)).body.projections.every((p: { rebuilding: boolean }) => !p.rebuilding)) {
+      if (Date.now() > deadline) throw new Error('the rebuild did not finish');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await this.settled(timeoutMs);
   }
 
   /** Waits until the read models reflect everything appended so far. */

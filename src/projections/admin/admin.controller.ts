@@ -31,12 +31,15 @@ export class AdminController {
   }
 
   @Get()
-  @ApiOperation({ summary: "Each projection's fold version, the generation readers use, and how far each has got" })
+  @Requires('admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "Each projection's fold version, the generation readers use, how far each has got, and the events set aside as impossible to fold (admin)" })
   async states() {
-    const [states, head] = await Promise.all([this.docs.states(), this.store.fencedHeadPosition()]);
+    const [states, head, quarantined] = await Promise.all([this.docs.states(), this.store.fencedHeadPosition(), this.docs.quarantined()]);
     return {
       head,
       projections: [...states.values()].map((s) => ({ ...s, rebuilding: s.generation !== s.activeGeneration })),
+      quarantined,
     };
   }
 }

@@ -109,11 +109,13 @@ export function viewActor(
   }
   totals.proposals = links.length;
 
-  const stances: Record<string, StanceCell> = {};
+  // Built from entries, not by assigning to `{}`: issue slugs are data (Object.fromEntries
+  // defines own properties, whatever the name).
+  const cells: [string, StanceCell][] = [];
   for (const issue of [...runs.keys()].sort()) {
     const run = runs.get(issue)!.claims; // newest first
     const current = run[0];
-    stances[issue] = {
+    cells.push([issue, {
       stance: current.stance,
       ...(current.terms ? { terms: current.terms } : {}),
       ...(current.conditions ? { conditions: current.conditions } : {}),
@@ -123,8 +125,9 @@ export function viewActor(
       confidence: strongest(run.map((c) => confidenceIn(c.ev, view))),
       evidence: run.slice(0, limit).map((c) => c.ev.id),
       ...(run.length > limit ? { evidenceTotal: run.length } : {}),
-    };
+    }]);
   }
+  const stances: Record<string, StanceCell> = Object.fromEntries(cells);
 
   const proposals: { proposalId: string; role: string; status: string | null }[] = [];
   for (const p of links) {

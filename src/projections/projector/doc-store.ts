@@ -43,6 +43,39 @@ const IN_VIEW = `(d.occurred IS NULL OR d.occurred <= $2) AND (d.reported IS NUL
 export class DocStore {
   constructor(private readonly db: DataSource) {}
 
+  /** Records events a projection could not fold (see Projector.fold); a second sighting changes nothing. */
+  async quarantine(m: EntityManager, events: { projection: string; eventId: string; position: number; reason: string }[]): Promise<void> {
+    if (events.length === 0) return;
+    await m.query(
+      `INSERT INTO quarantined_events (projection, event_id, position, reason)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[]) ON CONFLICT DO NOTHING`,
+      [events.map((e) => e.projection), events.map((e) => e.eventId), events.map((e) => e.position), events.map((e) => e.reason.slice(0, 1000))],
+    );
+  }
+
+  /** Every quarantined event, the projections that set it aside and why, in log order. */
+  async quarantined(): Promise<{ eventId: string; position: number; projections: string[]; reason: string }[]> {
+    const rows: { event_id: string; position: string; projections: string[]; reason: string }[] = await this.db.query(
+      `SELECT event_id, position, array_agg(projection ORDER BY projection) AS projections, min(reason) AS reason
+         FROM quarantined_events GROUP BY event_id, position ORDER BY position LIMIT 100`,
+    );
+    return rows.map((r) => ({ eventId: r.event_id, position: Number(r.position), projections: r.projections, reason: r.reason }));
+  }
+
+  /**
+   * How each projection is getting on: the checkpoint of the generation being written, how long
+   * since it last advanced, and how long the first event past it has been waiting (null: none).
+   */
+  async progress(): Promise<{ projection: string; checkpoint: number; idleMs: number; waitingMs: number | null }[]> {
+    const rows: { projection: string; checkpoint: string; idle_ms: number; waiting_ms: number | null }[] = await this.db.query(
+      `SELECT s.projection, s.checkpoint,
+              extract(epoch FROM now() - s.updated_at) * 1000 AS idle_ms,
+              (SELECT extract(epoch FROM now() - e.recorded_at) * 1000 FROM events e WHERE e.position > s.checkpoint ORDER BY e.position LIMIT 1) AS waiting_ms
+         FROM projection_state s`,
+    );
+    return rows.map((r) => ({ projection: r.projection, checkpoint: Number(r.checkpoint), idleMs: Number(r.idle_ms), waitingMs: r.waiting_ms === null ? null : Number(r.waiting_ms) }));
+  }
+
   async states(m: EntityManager = this.db.manager): Promise<Map<string, ProjectionState>> {
     const rows = await m.query(`SELECT projection, version, generation, checkpoint, active_generation, active_checkpoint FROM projection_state`);
     return new Map(

@@ -11,6 +11,7 @@ import { PROJECTIONS } from '../all-projections.js';
 import type { Projection } from '../projection.js';
 import { DocStore, type DocWrite, type ProjectionState } from './doc-store.js';
 import { toNewsEvent, withTargets } from './news-events.js';
+import type { NewsEvent } from '../../catalogue/news-event.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 const LOCK_KEY = 7_316_442_011; // any constant shared by every server of one database
@@ -31,15 +32,27 @@ interface Runner {
   state: ProjectionState;
 }
 
+/** An event this projection could not fold: recorded and passed over, never retried for ever. */
+export interface Quarantined {
+  eventId: string;
+  position: number;
+  reason: string;
+}
+
 interface Folded {
   runner: Runner;
   overlay: Map<string, unknown>;
+  quarantined: Quarantined[];
   /** Keys the generation did not hold before this page. */
   created: Set<string>;
   checkpoint: number;
 }
 
 class LostOwnership extends Error {}
+
+function quarantine(e: StoredEnvelope, error: unknown): Quarantined {
+  return { eventId: e.id, position: e.position, reason: error instanceof Error ? error.message : String(error) };
+}
 
 /** A promise awaited later, not now: its failure must not count as unhandled in the meantime. */
 function settledLater<T>(promise: Promise<T>): Promise<T> {
@@ -170,6 +183,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const generation = Math.max(state.generation, state.activeGeneration) + 1;
     await this.db.transaction(async (m) => {
       await m.query(`DELETE FROM projection_docs WHERE projection = $1 AND generation >= $2`, [state.projection, generation]);
+      await m.query(`DELETE FROM quarantined_events WHERE projection = $1`, [state.projection]); // the new generation finds them again
       await m.query(`UPDATE projection_state SET version = $2, generation = $3, checkpoint = 0, updated_at = now() WHERE projection = $1`, [state.projection, version, generation]);
     });
     return { ...state, version, generation, checkpoint: 0 };
@@ -217,11 +231,20 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    */
   private async fold(page: StoredEnvelope[], inFlight: Map<Runner, Map<string, unknown>>): Promise<Folded[]> {
     const lookup = await withTargets(page, (ids) => this.store.getEnvelopesByIds(ids));
-    const events = page.map((e) => ({ stored: e, news: toNewsEvent(e, (id) => lookup.get(id)) }));
+    const events: { stored: StoredEnvelope; news: NewsEvent }[] = [];
+    const unreadable: Quarantined[] = [];
+    for (const e of page) {
+      try {
+        events.push({ stored: e, news: toNewsEvent(e, (id) => lookup.get(id)) });
+      } catch (error) {
+        unreadable.push(quarantine(e, error));
+      }
+    }
     const last = page[page.length - 1].position;
     return Promise.all(
       this.runners.map(async (runner) => {
         const todo = events.filter(({ stored }) => stored.position > runner.state.checkpoint);
+        const quarantined = unreadable.filter((q) => q.position > runner.state.checkpoint);
         const writing = inFlight.get(runner) ?? new Map<string, unknown>();
         // Only the documents this page's events read are loaded: memory stays flat as the log grows.
         const wanted = new Set(todo.flatMap(({ news }) => runner.projection.reads(news)));
@@ -234,12 +257,22 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
             return writing.has(key) ? writing.get(key) : loaded.get(key);
           },
         };
-        for (const { news } of todo) {
-          for (const [key, doc] of runner.projection.evolve(reader, news)) overlay.set(key, doc);
+        for (const { stored, news } of todo) {
+          // A fold that throws has changed nothing (it returns its changes); the event is set
+          // aside for operators to see, and the projection goes on with the rest of the log.
+          let changes: Map<string, unknown>;
+          try {
+            changes = runner.projection.evolve(reader, news);
+          } catch (error) {
+            quarantined.push(quarantine(stored, error));
+            continue;
+          }
+          for (const [key, doc] of changes) overlay.set(key, doc);
         }
+        for (const q of quarantined) this.logger.error(`${runner.projection.name}: event ${q.eventId} (position ${q.position}) quarantined: ${q.reason}`);
         // What no event declared it reads is new to the generation (see Projection.reads).
         const created = new Set([...overlay.keys()].filter((key) => !wanted.has(key) && !writing.has(key)));
-        return { runner, overlay, created, checkpoint: Math.max(runner.state.checkpoint, last) };
+        return { runner, overlay, quarantined, created, checkpoint: Math.max(runner.state.checkpoint, last) };
       }),
     );
   }
@@ -273,6 +306,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       await m.query('SET LOCAL synchronous_commit = off');
       await this.docStore.copyNew(m, docs.filter((d) => d.copy).map((d) => d.write));
       await this.docStore.write(m, docs.filter((d) => !d.copy).map((d) => d.write));
+      await this.docStore.quarantine(m, folded.flatMap((f) => f.quarantined.map((q) => ({ projection: f.runner.projection.name, ...q }))));
       const [, advanced] = await m.query(
         `UPDATE projection_state s
             SET checkpoint = u.c,

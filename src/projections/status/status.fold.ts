@@ -45,13 +45,14 @@ export function viewStatus(docs: readonly StatusDoc[], view: View): StatusView {
   const live = docs.filter((d) => counts(d.ev, view)).sort(byOccurrence);
   const last = live.filter((d) => d.kind === 'ceasefire').at(-1);
   const releases = live.filter((d) => d.kind === 'release');
-  const totals: Record<string, number> = {};
-  for (const r of releases) totals[r.by] = (totals[r.by] ?? 0) + r.count;
+  // A Map, not `{}`: actor slugs are data, and `constructor` must not find Object.prototype's.
+  const totals = new Map<string, number>();
+  for (const r of releases) totals.set(r.by, (totals.get(r.by) ?? 0) + r.count);
   return {
     ceasefire: last
       ? { inEffect: last.inEffect, since: last.occurredAt, ...(last.agreementId ? { agreementId: last.agreementId } : {}), summary: last.summary, eventId: last.ev.id }
       : { inEffect: false, since: null },
-    detaineesReleased: totals,
+    detaineesReleased: Object.fromEntries(totals),
     releases: releases.map((r) => ({ eventId: r.ev.id, occurredAt: r.occurredAt, by: r.by, count: r.count, ...(r.categories ? { categories: r.categories } : {}) })),
   };
 }
