@@ -9,6 +9,8 @@ export function event(n: number): NewStoredEvent {
     type: 'StatementIssued',
     occurredAt: new Date(Date.UTC(2023, 11, 19)),
     occurredIsDay: true,
+    occurredText: null,
+    occurredFrom: null,
     reportedAt: new Date(),
     reportedIsDay: false,
     recordedBy: 'bench',

@@ -9,11 +9,13 @@ import { DetaineesReleased } from './events/detainees-released.js';
 import { MeetingHeld } from './events/meeting-held.js';
 import { PressureApplied } from './events/pressure-applied.js';
 import { ProposalMade } from './events/proposal-made.js';
+import { PositionClaimed } from './events/position-claimed.js';
 import { ProposalResponded } from './events/proposal-responded.js';
+import { ReportDisputed } from './events/report-disputed.js';
 import { ReportRetracted } from './events/report-retracted.js';
 import { SourceAdded } from './events/source-added.js';
 import { StatementIssued } from './events/statement-issued.js';
-import { eventId, instant, sources, type Source } from './primitives.js';
+import { eventId, instant, occurrence, sources, type Source } from './primitives.js';
 
 export const EVENT_DEFINITIONS = [
   StatementIssued,
@@ -25,8 +27,10 @@ export const EVENT_DEFINITIONS = [
   CeasefireStarted,
   CeasefireEnded,
   DetaineesReleased,
+  PositionClaimed,
   SourceAdded,
   ReportRetracted,
+  ReportDisputed,
 ] as const;
 
 type Definitions = (typeof EVENT_DEFINITIONS)[number];
@@ -36,11 +40,27 @@ export const EVENT_TYPES = EVENT_DEFINITIONS.map((d) => d.type) as EventType[];
 /** `DataOf<'StatementIssued'>` is the parsed `data` of that type. */
 export type DataOf<T extends EventType> = z.output<Extract<Definitions, { type: T }>['data']>;
 
+/**
+ * The corrections: events about an earlier event (`data.eventId`) rather than developments of
+ * their own. Folds receive them with that event attached (NewsEvent.target).
+ */
+export const CORRECTION_TYPES = ['SourceAdded', 'ReportRetracted', 'ReportDisputed'] as const satisfies readonly EventType[];
+export type CorrectionType = (typeof CORRECTION_TYPES)[number];
+
+export function isCorrection(type: string): type is CorrectionType {
+  return (CORRECTION_TYPES as readonly string[]).includes(type);
+}
+
+/** The event a correction is about (undefined for a development). */
+export function correctionTarget(e: { type: string; data: unknown }): string | undefined {
+  return isCorrection(e.type) ? (e.data as { eventId: string }).eventId : undefined;
+}
+
 const definitionByType = new Map<string, Definitions>(EVENT_DEFINITIONS.map((d) => [d.type, d]));
 
 const envelopeFields = {
   id: eventId().optional(),
-  occurredAt: instant(),
+  occurredAt: occurrence(),
   reportedAt: instant().optional(),
   sources: sources(),
   expectedVersion: z.number().int().min(0).optional(),

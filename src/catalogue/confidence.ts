@@ -1,7 +1,8 @@
 import type { Source } from './primitives.js';
 
-export type Confidence = 'confirmed' | 'reported' | 'unconfirmed';
-export const CONFIDENCE_RANK: Record<Confidence, number> = { unconfirmed: 0, reported: 1, confirmed: 2 };
+/** `disputed`: contested by a ReportDisputed in view; it ranks below everything else. */
+export type Confidence = 'confirmed' | 'reported' | 'unconfirmed' | 'disputed';
+export const CONFIDENCE_RANK: Record<Confidence, number> = { disputed: -1, unconfirmed: 0, reported: 1, confirmed: 2 };
 
 /** Contract: confirmed if any source is official or two distinct outlets carry it; reported if a named source; else unconfirmed. */
 export function confidenceOf(sources: readonly Source[]): Confidence {
@@ -12,5 +13,5 @@ export function confidenceOf(sources: readonly Source[]): Confidence {
 }
 
 export function strongest(levels: readonly Confidence[]): Confidence {
-  return levels.reduce<Confidence>((best, c) => (CONFIDENCE_RANK[c] > CONFIDENCE_RANK[best] ? c : best), 'unconfirmed');
+  return levels.reduce<Confidence>((best, c) => (CONFIDENCE_RANK[c] > CONFIDENCE_RANK[best] ? c : best), 'disputed');
 }

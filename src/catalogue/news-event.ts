@@ -1,5 +1,5 @@
 // The typed event the folds receive: the stored envelope with its clocks as sort keys.
-import type { DataOf, EventType } from './catalogue.js';
+import type { CorrectionType, DataOf, EventType } from './catalogue.js';
 import type { Source } from './primitives.js';
 
 /** When something became true (occurred) and when it became known (reported), as epoch ms. */
@@ -22,13 +22,15 @@ interface Base<T extends EventType> {
   data: DataOf<T>;
 }
 
-/** SourceAdded and ReportRetracted arrive with the event they are about, so folds stay pure. */
+/** Corrections (SourceAdded, ReportRetracted, ReportDisputed) arrive with the event they are about, so folds stay pure. */
 export type NewsEvent =
-  | { [T in Exclude<EventType, 'SourceAdded' | 'ReportRetracted'>]: Base<T> }[Exclude<EventType, 'SourceAdded' | 'ReportRetracted'>]
+  | { [T in Exclude<EventType, CorrectionType>]: Base<T> }[Exclude<EventType, CorrectionType>]
   | (Base<'SourceAdded'> & { target: TargetEvent })
-  | (Base<'ReportRetracted'> & { target: TargetEvent });
+  | (Base<'ReportRetracted'> & { target: TargetEvent })
+  | (Base<'ReportDisputed'> & { target: TargetEvent });
 
-export type DomainEvent = Exclude<NewsEvent, { type: 'SourceAdded' | 'ReportRetracted' }>;
+export type DomainEvent = Exclude<NewsEvent, { type: CorrectionType }>;
+export type Correction = Extract<NewsEvent, { type: CorrectionType }>;
 export type TargetEvent = DomainEvent | Exclude<NewsEvent, DomainEvent>;
 
 export function assertNever(value: never): never {

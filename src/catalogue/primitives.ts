@@ -54,6 +54,63 @@ function instantProblem(v: string): string | undefined {
   return undefined;
 }
 
+/**
+ * When something occurred: an instant, or an uncertain date — an interval `A/B` (at some moment
+ * within) or an upper bound `../B` (on or before). Kept as sent; it counts as its end.
+ */
+export const occurrence = () =>
+  z.string().superRefine((v, ctx) => {
+    const problem = occurrenceProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export interface Occurrence {
+  /** The end: the moment that orders it and decides `asOf`, exactly as if sent alone. */
+  end: string;
+  /** The start of an interval (undefined for an instant or an upper bound). */
+  start?: string;
+  /** An interval or an upper bound, as opposed to an instant. */
+  uncertain: boolean;
+}
+
+export function parseOccurrence(v: string): Occurrence {
+  const slash = v.indexOf('/');
+  if (slash < 0) return { end: v, uncertain: false };
+  const start = v.slice(0, slash);
+  return { end: v.slice(slash + 1), ...(start === '..' ? {} : { start }), uncertain: true };
+}
+
+function occurrenceProblem(v: string): string | undefined {
+  const { start, end, uncertain } = parseOccurrence(v);
+  if (!uncertain) return instantProblem(v);
+  const form = 'must be a date or date-time, an interval "A/B" or an upper bound "../B"';
+  if (end === '..' || end === '') return `${form}; an interval needs an end`;
+  if (v.split('/').length !== 2 || (start === undefined && !v.startsWith('../'))) return form;
+  const endProblem = instantProblem(end);
+  if (endProblem) return `its end ${endProblem}`;
+  if (start !== undefined) {
+    const startProblem = instantProblem(start);
+    if (startProblem) return `its start ${startProblem}`;
+    if (startOf(start) > endOf(end)) return 'its start must not be after its end';
+  }
+  return undefined;
+}
+
+/**
+ * The clocks an occurrence is stored with: its end as the sort key (exactly as that end would be
+ * if sent alone), whether that end is a day, and for an uncertain one the text as sent and the
+ * start of its interval.
+ */
+export function occurrenceClocks(v: string): { occurredAt: Date; occurredIsDay: boolean; occurredText: string | null; occurredFrom: Date | null } {
+  const { end, start, uncertain } = parseOccurrence(v);
+  return {
+    occurredAt: new Date(startOf(end)),
+    occurredIsDay: isCalendarDay(end),
+    occurredText: uncertain ? v : null,
+    occurredFrom: start === undefined ? null : new Date(startOf(start)),
+  };
+}
+
 /** Sort key of an instant: a day counts from its first moment, so it orders before anything later that day. */
 export function startOf(value: string): number {
   return isCalendarDay(value) ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value);
@@ -79,11 +136,25 @@ export type Source = z.infer<typeof source>;
 
 export const sources = () => list(source, 20).min(1, 'at least one source is required');
 
+/**
+ * A whole number, or a range `{ min, max }` of them where reporting gives one ("990 to 1,650
+ * prisoners"); kept as sent.
+ */
+export const amount = (min: number, max: number) =>
+  z.union([
+    z.number().int().min(min).max(max),
+    z
+      .object({ min: z.number().int().min(min).max(max), max: z.number().int().min(min).max(max) })
+      .strict()
+      .refine((r) => r.min <= r.max, { message: 'min must not be greater than max', path: ['min'] }),
+  ]);
+export type Amount = number | { min: number; max: number };
+
 export const terms = z
   .object({
-    ceasefire: z.object({ kind: z.enum(['temporary', 'permanent']), durationDays: z.number().int().min(1).max(3650).optional() }).strict().optional(),
-    hostagesReleased: z.object({ count: z.number().int().min(0).max(100_000).optional(), categories: list(text(100)).optional() }).strict().optional(),
-    prisonersReleased: z.object({ count: z.number().int().min(0).max(100_000).optional() }).strict().optional(),
+    ceasefire: z.object({ kind: z.enum(['temporary', 'permanent']), durationDays: amount(1, 3650).optional() }).strict().optional(),
+    hostagesReleased: z.object({ count: amount(0, 100_000).optional(), categories: list(text(100)).optional() }).strict().optional(),
+    prisonersReleased: z.object({ count: amount(0, 100_000).optional() }).strict().optional(),
     humanitarianAid: z.object({ summary: text() }).strict().optional(),
   })
   .strict();
@@ -100,3 +171,9 @@ export function issuesTouchedBy(t: Terms): string[] {
 
 export const stance = z.enum(['supports', 'opposes', 'demands', 'conditional', 'undecided']);
 export type Stance = z.infer<typeof stance>;
+
+/** Where an actor stands on one issue, as a statement, an answer or a claim about it says. */
+export const stanceOnIssue = z.object({ issue: slug(), stance, terms: terms.optional(), conditions: list(text(500)).optional() }).strict();
+export type StanceOnIssue = z.infer<typeof stanceOnIssue>;
+
+export const speaker = z.object({ name: text(200), title: text(200).optional() }).strict();

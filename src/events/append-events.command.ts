@@ -2,9 +2,9 @@
 import { hash, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { formatPath, parseEnvelope, referencesOf, type Envelope, type FieldError } from '../catalogue/catalogue.js';
+import { correctionTarget, formatPath, isCorrection, parseEnvelope, referencesOf, type Envelope, type FieldError } from '../catalogue/catalogue.js';
 import type { Reference } from '../catalogue/define-event.js';
-import { isCalendarDay, startOf } from '../catalogue/primitives.js';
+import { isCalendarDay, occurrenceClocks, startOf } from '../catalogue/primitives.js';
 import { EventStore, IdempotencyConflict, WrongExpectedVersion, type NewStoredEvent, type StoredEvent } from '../event-store/event-store.js';
 import { ALREADY_RETRACTED } from '../database/migrations/1764000000003-integrity.js';
 import { Conflict, InvalidInput } from '../http/problems.js';
@@ -89,31 +89,38 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
   }
 
   /**
-   * A retraction may not be retracted, nor an event retracted twice (409); a source may only be
-   * added to a development, not to a correction (400).
+   * A retraction may not be retracted, nor an event retracted twice (409); a source is added to,
+   * and a dispute raised against, a development only, not a correction (400); a report already
+   * retracted cannot be disputed (409).
    */
   private async checkCorrections(envelopes: Envelope[], ids: string[], at: (i: number) => string): Promise<void> {
-    const targets = envelopes.flatMap((e) => (e.type === 'ReportRetracted' || e.type === 'SourceAdded' ? [e.data.eventId] : []));
+    const targets = envelopes.flatMap((e) => correctionTarget(e) ?? []);
     if (targets.length === 0) return;
     const inBatch = new Map(envelopes.map((e, i) => [ids[i], e.type]));
     const stored = new Map((await this.store.getByIds(targets)).map((e) => [e.id, e.type]));
     const typeOf = (id: string) => stored.get(id) ?? inBatch.get(id);
     const errors: FieldError[] = [];
     envelopes.forEach((e, i) => {
-      if (e.type === 'SourceAdded' && CORRECTIONS.has(typeOf(e.data.eventId) ?? '')) {
-        errors.push({ path: formatPath(['data', 'eventId'], at(i)), message: `event ${e.data.eventId} is a ${typeOf(e.data.eventId)}; sources are added to developments` });
+      if (e.type !== 'SourceAdded' && e.type !== 'ReportDisputed') return;
+      const targetType = typeOf(e.data.eventId) ?? '';
+      if (isCorrection(targetType)) {
+        const what = e.type === 'SourceAdded' ? 'sources are added to developments' : 'disputes are raised against developments';
+        errors.push({ path: formatPath(['data', 'eventId'], at(i)), message: `event ${e.data.eventId} is a ${targetType}; ${what}` });
       }
     });
     if (errors.length) throw new InvalidInput(errors);
 
     const retracting = envelopes.flatMap((e) => (e.type === 'ReportRetracted' ? [e.data.eventId] : []));
-    const already = await this.store.findReferencing(['ReportRetracted'], 'eventId', retracting);
+    const disputing = envelopes.flatMap((e) => (e.type === 'ReportDisputed' ? [e.data.eventId] : []));
+    const already = await this.store.findReferencing(['ReportRetracted'], 'eventId', [...retracting, ...disputing]);
+    // A retraction already stored under an id of this request is this request again (a retry).
+    const retracted = (target: string) => already.some((r) => (r.data as { eventId: string }).eventId === target && !ids.includes(r.id));
     for (const target of retracting) {
       if (typeOf(target) === 'ReportRetracted') throw new Conflict(`event ${target} is itself a retraction; a retraction cannot be retracted`, { eventId: target });
-      // A retraction already stored under an id of this request is this request again (a retry).
-      if (already.some((r) => (r.data as { eventId: string }).eventId === target && !ids.includes(r.id)) || retracting.filter((t) => t === target).length > 1) {
-        throw new Conflict(`event ${target} is already retracted`, { eventId: target });
-      }
+      if (retracted(target) || retracting.filter((t) => t === target).length > 1) throw new Conflict(`event ${target} is already retracted`, { eventId: target });
+    }
+    for (const target of disputing) {
+      if (retracted(target)) throw new Conflict(`event ${target} is retracted; only a report still standing can be disputed`, { eventId: target });
     }
   }
 
@@ -158,15 +165,13 @@ function proposalsNamedBy(e: Envelope): string[] {
   }
 }
 
-const CORRECTIONS = new Set(['SourceAdded', 'ReportRetracted']);
 
 function toRecord(e: Envelope, refs: Reference[], id: string, recordedBy: string, now: Date): NewStoredEvent {
   const { expectedVersion: _ignored, ...sent } = e;
   return {
     id,
     type: e.type,
-    occurredAt: new Date(startOf(e.occurredAt)),
-    occurredIsDay: isCalendarDay(e.occurredAt),
+    ...occurrenceClocks(e.occurredAt),
     reportedAt: e.reportedAt ? new Date(startOf(e.reportedAt)) : now,
     reportedIsDay: e.reportedAt ? isCalendarDay(e.reportedAt) : false,
     recordedBy,

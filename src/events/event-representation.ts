@@ -17,6 +17,8 @@ export interface EventRepresentation {
   retracted: boolean;
   retractedBy?: string;
   addedSources?: { eventId: string; source: Source }[];
+  /** Disputes standing against this report (retracted ones left out). */
+  disputes?: { eventId: string; by?: string; reason: string; reportedAt: string }[];
 }
 
 /** A day stays a day (`2023-12-19`); an instant is shown in UTC. */
@@ -30,7 +32,7 @@ export function envelopeOf(e: StoredEnvelope) {
     id: e.id,
     type: e.type,
     position: e.position,
-    occurredAt: formatInstant(e.occurredAt, e.occurredIsDay),
+    occurredAt: e.occurredText ?? formatInstant(e.occurredAt, e.occurredIsDay),
     reportedAt: formatInstant(e.reportedAt, e.reportedIsDay),
     recordedAt: e.recordedAt.toISOString(),
     recordedBy: e.recordedBy,
@@ -46,11 +48,18 @@ export function envelopeOf(e: StoredEnvelope) {
 export function represent(e: StoredEvent, corrections: StoredEvent[] = []): EventRepresentation {
   const added = corrections.filter((c) => c.type === 'SourceAdded').map((c) => ({ eventId: c.id, source: (c.data as { source: Source }).source }));
   const retraction = corrections.find((c) => c.type === 'ReportRetracted');
+  const disputes = corrections
+    .filter((c) => c.type === 'ReportDisputed')
+    .map((c) => {
+      const d = c.data as { by?: string; reason: string };
+      return { eventId: c.id, ...(d.by ? { by: d.by } : {}), reason: d.reason, reportedAt: formatInstant(c.reportedAt, c.reportedIsDay) };
+    });
   return {
     ...envelopeOf(e),
-    confidence: confidenceOf([...(e.sources as Source[]), ...added.map((a) => a.source)]),
+    confidence: disputes.length ? 'disputed' : confidenceOf([...(e.sources as Source[]), ...added.map((a) => a.source)]),
     retracted: Boolean(retraction),
     ...(retraction ? { retractedBy: retraction.id } : {}),
     ...(added.length ? { addedSources: added } : {}),
+    ...(disputes.length ? { disputes } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // current confidence (corroborations counted) and whether it has been retracted.
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { CORRECTION_TYPES } from '../catalogue/catalogue.js';
 import { EventStore, type StoredEvent } from '../event-store/event-store.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { NotFound } from '../http/problems.js';
@@ -20,9 +21,10 @@ export class GetEvent extends Query<EventRepresentation> {
 }
 
 async function withCorrections(store: EventStore, events: StoredEvent[]): Promise<EventRepresentation[]> {
-  const corrections = await store.findReferencing(['SourceAdded', 'ReportRetracted'], 'eventId', events.map((e) => e.id));
-  const added = corrections.filter((c) => c.type === 'SourceAdded');
-  const withdrawn = new Set((await store.findReferencing(['ReportRetracted'], 'eventId', added.map((c) => c.id))).map((r) => (r.data as { eventId: string }).eventId));
+  const corrections = await store.findReferencing([...CORRECTION_TYPES], 'eventId', events.map((e) => e.id));
+  // A corroboration or a dispute that was itself retracted no longer counts.
+  const liftable = corrections.filter((c) => c.type === 'SourceAdded' || c.type === 'ReportDisputed');
+  const withdrawn = new Set((await store.findReferencing(['ReportRetracted'], 'eventId', liftable.map((c) => c.id))).map((r) => (r.data as { eventId: string }).eventId));
   const about = (id: string) => corrections.filter((c) => (c.data as { eventId: string }).eventId === id && !withdrawn.has(c.id));
   return events.map((e) => represent(e, about(e.id)));
 }

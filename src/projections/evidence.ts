@@ -2,7 +2,8 @@
 // (asOf, knownAt) view can be cut from the same documents — late reports, corroborations and
 // retractions included — without re-reading the log.
 import { confidenceOf, type Confidence } from '../catalogue/confidence.js';
-import type { NewsEvent, Stamp, TargetEvent } from '../catalogue/news-event.js';
+import { isCorrection } from '../catalogue/catalogue.js';
+import type { Correction, DomainEvent, NewsEvent, Stamp } from '../catalogue/news-event.js';
 import type { Changes, DocReader } from './projection.js';
 import type { Source } from '../catalogue/primitives.js';
 
@@ -14,6 +15,8 @@ export interface Evidence {
   added: { id: string; stamp: Stamp; source: Source; retracted: Stamp[] }[];
   /** Stamps of the retractions of this event. */
   retracted: Stamp[];
+  /** Disputes of this event (ReportDisputed), each from its own stamp, lifted by its retraction. */
+  disputed?: { id: string; stamp: Stamp; retracted: Stamp[] }[];
 }
 
 /** The cut a reader asks for: only what occurred by `asOf` and was reported by `knownAt` (epoch ms). */
@@ -56,7 +59,9 @@ export function sourcesInView(ev: Evidence, view: View): Source[] {
   return [...ev.sources, ...added.map((a) => a.source)];
 }
 
+/** A dispute in view that no retraction in view has lifted makes the event `disputed`. */
 export function confidenceIn(ev: Evidence, view: View): Confidence {
+  if (ev.disputed?.some((d) => inView(d.stamp, view) && !d.retracted.some((s) => inView(s, view)))) return 'disputed';
   return confidenceOf(sourcesInView(ev, view));
 }
 
@@ -65,33 +70,48 @@ export function byOccurrence(a: { ev: Evidence }, b: { ev: Evidence }): number {
 }
 
 /**
- * How a SourceAdded or ReportRetracted changes the evidence of the event it is about, or
- * undefined if `event` is neither. Retracting a SourceAdded withdraws the added source.
+ * How a correction changes the evidence of the event it is about, or undefined if `event` is
+ * not one. Retracting a SourceAdded withdraws the added source; retracting a ReportDisputed
+ * lifts the dispute.
  */
 export function evidenceUpdate(event: NewsEvent): { targetId: string; update: (ev: Evidence) => Evidence } | undefined {
-  if (event.type === 'SourceAdded') {
-    const added = { id: event.id, stamp: event.stamp, source: event.data.source, retracted: [] as Stamp[] };
-    return { targetId: event.target.id, update: (ev) => ({ ...ev, added: [...ev.added, added] }) };
-  }
-  if (event.type === 'ReportRetracted') {
-    const target = event.target;
-    if (target.type === 'SourceAdded') {
-      return {
-        targetId: target.data.eventId,
-        update: (ev) => ({ ...ev, added: ev.added.map((a) => (a.id === target.id ? { ...a, retracted: [...a.retracted, event.stamp] } : a)) }),
-      };
+  switch (event.type) {
+    case 'SourceAdded': {
+      const added = { id: event.id, stamp: event.stamp, source: event.data.source, retracted: [] as Stamp[] };
+      return { targetId: event.target.id, update: (ev) => ({ ...ev, added: [...ev.added, added] }) };
     }
-    return { targetId: target.id, update: (ev) => ({ ...ev, retracted: [...ev.retracted, event.stamp] }) };
+    case 'ReportDisputed': {
+      const dispute = { id: event.id, stamp: event.stamp, retracted: [] as Stamp[] };
+      return { targetId: event.target.id, update: (ev) => ({ ...ev, disputed: [...(ev.disputed ?? []), dispute] }) };
+    }
+    case 'ReportRetracted': {
+      const target = event.target;
+      if (target.type === 'SourceAdded') {
+        return {
+          targetId: target.data.eventId,
+          update: (ev) => ({ ...ev, added: ev.added.map((a) => (a.id === target.id ? { ...a, retracted: [...a.retracted, event.stamp] } : a)) }),
+        };
+      }
+      if (target.type === 'ReportDisputed') {
+        return {
+          targetId: target.data.eventId,
+          update: (ev) => ({ ...ev, disputed: (ev.disputed ?? []).map((d) => (d.id === target.id ? { ...d, retracted: [...d.retracted, event.stamp] } : d)) }),
+        };
+      }
+      return { targetId: target.id, update: (ev) => ({ ...ev, retracted: [...ev.retracted, event.stamp] }) };
+    }
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
-/** The domain event whose entries a SourceAdded/ReportRetracted updates (one level down for a retracted SourceAdded). */
-export function underlyingTarget(event: NewsEvent): TargetEvent | undefined {
-  if (event.type !== 'SourceAdded' && event.type !== 'ReportRetracted') return undefined;
-  const target = event.target;
-  if (target.type === 'SourceAdded' || target.type === 'ReportRetracted') return target.target;
-  return target;
+/** The development whose entries a correction updates (one level down for a retracted SourceAdded or ReportDisputed). */
+export function underlyingTarget(event: NewsEvent): DomainEvent | undefined {
+  if (!isCorrection(event.type)) return undefined;
+  const target = (event as Correction).target;
+  if (!isCorrection(target.type)) return target as DomainEvent;
+  const next = (target as Correction).target;
+  return isCorrection(next.type) ? undefined : (next as DomainEvent);
 }
 
 /** Applies `update` to every entry of `value` (at any depth) whose evidence is `targetId`, sharing the rest. */
@@ -133,8 +153,9 @@ function isEvidence(v: Record<string, unknown>): boolean {
 export function evidenceVersion(v: Record<string, unknown>): string | undefined {
   if (!isEvidence(v)) return undefined;
   const ev = v as unknown as Evidence;
-  let corrections = ev.retracted.length + ev.added.length;
+  let corrections = ev.retracted.length + ev.added.length + (ev.disputed?.length ?? 0);
   for (const a of ev.added) corrections += a.retracted.length;
+  for (const d of ev.disputed ?? []) corrections += d.retracted.length;
   return `${ev.id}#${corrections}`;
 }
 

@@ -36,10 +36,12 @@ export const history = (maxLength = 30) => fc.array(step, { minLength: 1, maxLen
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const CORRECTIONS = ['SourceAdded', 'ReportRetracted', 'ReportDisputed'];
+
 function build(steps: Step[]): Envelope[] {
   const events: Envelope[] = [];
   const times = new Map<string, { occurred: number; reported: number }>();
-  const proposals: string[] = [];
+  const proposals: { proposalId: string; eventId: string }[] = [];
   const retracted = new Set<string>();
   let clock = BASE;
 
@@ -48,10 +50,12 @@ function build(steps: Step[]): Envelope[] {
     clock += s.gap * MINUTE; // distinct occurrence instants: no ties to break by arrival
     const pick = <T>(list: T[], n: number) => list[s.pick[n] % list.length];
     const source = { outlet: OUTLETS[s.source[0]], attribution: ATTRIBUTIONS[s.source[1]] };
-    const domain = events.filter((e) => e.type !== 'SourceAdded' && e.type !== 'ReportRetracted');
+    const domain = events.filter((e) => !CORRECTIONS.includes(e.type));
+    // A sixth are uncertain: an interval or an upper bound ending at the instant (it counts as its end).
+    const when = (ms: number) => (s.late % 6 === 1 ? `${iso(ms - (1 + (s.gap % 90)) * MINUTE)}/${iso(ms)}` : s.late % 6 === 2 ? `../${iso(ms)}` : iso(ms));
     const push = (type: string, data: Record<string, any>, occurred: number, reported: number) => {
       times.set(id, { occurred, reported });
-      events.push({ id, type, occurredAt: iso(occurred), reportedAt: iso(reported), sources: [source], data });
+      events.push({ id, type, occurredAt: when(occurred), reportedAt: iso(reported), sources: [source], data });
     };
     const after = (targetId: string) => {
       // A correction comes after the report it corrects: occurred and reported later.
@@ -62,32 +66,52 @@ function build(steps: Step[]): Envelope[] {
     };
     const occurred = clock;
     const reported = occurred + (s.kind % 4 === 0 ? s.late * MINUTE : 0); // a quarter are reported late
+    const stances = () => [...new Set([pick(ISSUES, 1), pick(ISSUES, 2)])].map((issue, k) => ({ issue, stance: pick(STANCES, 3 + k), ...(s.pick[5] % 3 === 0 ? { conditions: [`condition ${i}`] } : {}) }));
 
-    if (s.kind < 30) {
-      const issues = [...new Set([pick(ISSUES, 1), pick(ISSUES, 2)])];
-      push('StatementIssued', { actor: pick(ACTORS, 0), stances: issues.map((issue, k) => ({ issue, stance: pick(STANCES, 3 + k) })), summary: `statement ${i}` }, occurred, reported);
-    } else if (s.kind < 40) {
+    if (s.kind < 25) {
+      push('StatementIssued', { actor: pick(ACTORS, 0), stances: stances(), summary: `statement ${i}` }, occurred, reported);
+    } else if (s.kind < 32) {
+      const about = [...new Set([pick(ACTORS, 4), pick(ACTORS, 5)])];
+      push('PositionClaimed', { claimant: pick(ACTORS, 0), about, stances: stances(), summary: `claim ${i}` }, occurred, reported);
+    } else if (s.kind < 42) {
       const proposalId = `p${proposals.length + 1}`;
-      proposals.push(proposalId);
-      const terms = [{ ceasefire: { kind: 'temporary', durationDays: 7 } }, { ceasefire: { kind: 'permanent' } }, { hostagesReleased: { count: 40 } }, { humanitarianAid: { summary: 'aid' } }][s.pick[1] % 4];
-      push('ProposalMade', { proposalId, proposer: pick(ACTORS, 0), mediators: [pick(ACTORS, 2)], addressedTo: [pick(ACTORS, 3)], terms, status: s.pick[4] % 2 ? 'drafted' : 'tabled', summary: `proposal ${i}` }, occurred, reported);
-    } else if (s.kind < 50 && proposals.length) {
-      const proposalId = pick(proposals, 1);
-      const [o, r] = after(events.find((e) => e.data.proposalId === proposalId && e.type === 'ProposalMade')!.id);
-      push('ProposalResponded', { proposalId, responder: pick(ACTORS, 0), response: pick(['accepted', 'rejected', 'countered', 'considering'], 2), summary: `response ${i}` }, o, r);
+      proposals.push({ proposalId, eventId: id });
+      const terms = [{ ceasefire: { kind: 'temporary', durationDays: 7 } }, { ceasefire: { kind: 'permanent' } }, { hostagesReleased: { count: { min: 30, max: 40 } } }, { humanitarianAid: { summary: 'aid' } }][s.pick[1] % 4];
+      // Half are put to two addressees: their answers then count by the least-advanced rule.
+      const addressedTo = [...new Set([pick(ACTORS, 3), ...(s.pick[5] % 2 ? [pick(ACTORS, 5)] : [])])];
+      push('ProposalMade', { proposalId, proposer: pick(ACTORS, 0), mediators: [pick(ACTORS, 2)], addressedTo, terms, status: s.pick[4] % 2 ? 'drafted' : 'tabled', summary: `proposal ${i}` }, occurred, reported);
+    } else if (s.kind < 52) {
+      const open = proposals.filter((p) => !retracted.has(p.eventId)); // a retracted proposal cannot be answered
+      if (!open.length) return;
+      const proposal = pick(open, 1);
+      const [o, r] = after(proposal.eventId);
+      const made = events.find((e) => e.id === proposal.eventId)!;
+      const responder = s.pick[3] % 3 ? pick(made.data.addressedTo as string[], 0) : pick(ACTORS, 0);
+      const extra = {
+        ...(s.pick[4] % 3 === 0 ? { conditions: [`but ${i}`] } : {}),
+        ...(s.pick[4] % 4 === 1 ? { terms: { hostagesReleased: { count: 10 + (s.pick[5] % 30) } } } : {}),
+        ...(s.pick[4] % 5 === 2 ? { stances: [{ issue: pick(ISSUES, 5), stance: pick(STANCES, 3) }] } : {}),
+      };
+      push('ProposalResponded', { proposalId: proposal.proposalId, responder, response: pick(['accepted', 'rejected', 'countered', 'considering'], 2), ...extra, summary: `response ${i}` }, o, r);
     } else if (s.kind < 60) {
       const participants = [...new Set([pick(ACTORS, 0), pick(ACTORS, 1), pick(ACTORS, 2)])].map((actor) => ({ actor }));
       push('MeetingHeld', { participants, ...(s.pick[3] % 2 ? { host: pick(ACTORS, 4) } : {}), location: { city: 'Cairo', country: 'Egypt' }, topics: [pick(ISSUES, 5)], summary: `meeting ${i}` }, occurred, reported);
-    } else if (s.kind < 68) {
+    } else if (s.kind < 67) {
       push('PressureApplied', { by: pick(ACTORS, 0), on: [pick(ACTORS, 1)], issue: pick(ISSUES, 2), demand: `demand ${i}`, summary: `pressure ${i}` }, occurred, reported);
-    } else if (s.kind < 74) {
+    } else if (s.kind < 73) {
       push(pick(['CeasefireStarted', 'CeasefireEnded'], 0), { summary: `ceasefire ${i}` }, occurred, reported);
-    } else if (s.kind < 80) {
+    } else if (s.kind < 79) {
       push('DetaineesReleased', { by: pick(ACTORS, 0), count: 1 + (s.pick[1] % 50), summary: `release ${i}` }, occurred, reported);
-    } else if (s.kind < 90 && domain.length) {
+    } else if (s.kind < 87 && domain.length) {
       const target = pick(domain, 0);
       const [o, r] = after(target.id);
       push('SourceAdded', { eventId: target.id, source: { outlet: pick(OUTLETS, 1), attribution: pick(ATTRIBUTIONS, 2) } }, o, r);
+    } else if (s.kind < 93 && domain.length) {
+      const standing = domain.filter((e) => !retracted.has(e.id)); // only a report still standing can be disputed
+      if (!standing.length) return;
+      const target = pick(standing, 0);
+      const [o, r] = after(target.id);
+      push('ReportDisputed', { eventId: target.id, ...(s.pick[2] % 2 ? { by: pick(ACTORS, 3) } : {}), reason: `disputed ${i}` }, o, r);
     } else if (domain.length) {
       const candidates = events.filter((e) => e.type !== 'ReportRetracted' && !retracted.has(e.id));
       if (!candidates.length) return;
@@ -106,7 +130,7 @@ export function reorder(events: Envelope[], seed: number): Envelope[] {
   const out: Envelope[] = [];
   let x = seed || 1;
   const depOf = (e: Envelope) =>
-    e.type === 'SourceAdded' || e.type === 'ReportRetracted' ? e.data.eventId : e.type === 'ProposalResponded' ? events.find((p) => p.type === 'ProposalMade' && p.data.proposalId === e.data.proposalId)?.id : undefined;
+    CORRECTIONS.includes(e.type) ? e.data.eventId : e.type === 'ProposalResponded' ? events.find((p) => p.type === 'ProposalMade' && p.data.proposalId === e.data.proposalId)?.id : undefined;
   while (rest.length) {
     const ready = rest.filter((e) => {
       const dep = depOf(e);

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseEnvelope, type Envelope } from '../../src/catalogue/catalogue.js';
 import type { NewsEvent } from '../../src/catalogue/news-event.js';
-import { isCalendarDay, startOf } from '../../src/catalogue/primitives.js';
+import { isCalendarDay, occurrenceClocks, startOf } from '../../src/catalogue/primitives.js';
 import type { StoredEvent } from '../../src/event-store/event-store.js';
 import { toNewsEvent } from '../../src/projections/projector/news-events.js';
 
@@ -17,8 +17,7 @@ export function stored(envelopes: unknown[], recordedAt = new Date('2024-01-01T0
       id: e.id ?? randomUUID(),
       type: e.type,
       position: (i + 1) * 10,
-      occurredAt: new Date(startOf(e.occurredAt)),
-      occurredIsDay: isCalendarDay(e.occurredAt),
+      ...occurrenceClocks(e.occurredAt),
       reportedAt: new Date(startOf(reportedAt)),
       reportedIsDay: isCalendarDay(reportedAt),
       recordedAt,

@@ -11,6 +11,8 @@ export function newEvent(n: number, id: string = randomUUID()): NewStoredEvent {
     type: 'Tested',
     occurredAt: new Date(Date.UTC(2023, 11, 19)),
     occurredIsDay: true,
+    occurredText: null,
+    occurredFrom: null,
     reportedAt: new Date(),
     reportedIsDay: false,
     recordedBy: 'test',

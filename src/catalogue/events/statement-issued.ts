@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, ref } from '../define-event.js';
-import { list, slug, stance, terms, text } from '../primitives.js';
+import { list, slug, speaker, stanceOnIssue, text } from '../primitives.js';
 
 export const StatementIssued = defineEvent({
   type: 'StatementIssued',
@@ -8,11 +8,8 @@ export const StatementIssued = defineEvent({
   data: z
     .object({
       actor: slug(),
-      speaker: z.object({ name: text(200), title: text(200).optional() }).strict().optional(),
-      stances: list(
-        z.object({ issue: slug(), stance, terms: terms.optional(), conditions: list(text(500)).optional() }).strict(),
-        20,
-      ).min(1),
+      speaker: speaker.optional(),
+      stances: list(stanceOnIssue, 20).min(1),
       summary: text(),
       quote: text().optional(),
     })

@@ -1,6 +1,7 @@
 // Positions (owns: where each actor stands on each issue, its proposals, meetings and pressure).
 // One small document per (actor, event) — `hamas/<event id>` — holding what that event says of
 // the actor, with its evidence; positions.view.ts cuts any (asOf, knownAt) view from them.
+import type { DataOf } from '../../catalogue/catalogue.js';
 import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
 import { issuesTouchedBy, type Stance, type Terms } from '../../catalogue/primitives.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
@@ -25,6 +26,8 @@ export interface ActorEntry {
   reportedAt: string;
   type: string;
   claims?: Claim[];
+  /** What another actor says of this one (PositionClaimed): never this actor's own stance. */
+  claimed?: { by: string; claims: Claim[] };
   proposals?: { proposalId: string; role: ProposalRole }[];
   meeting?: { meetingId?: string; with: string[]; host?: string; location: { city?: string; country: string }; tone?: string; summary: string };
   applied?: { on: string[]; issue: string; demand: string };
@@ -60,6 +63,8 @@ export function actorsOf(event: DomainEvent): string[] {
       return unique([...event.data.parties, ...(event.data.mediators ?? [])]);
     case 'DetaineesReleased':
       return [event.data.by];
+    case 'PositionClaimed':
+      return unique([event.data.claimant, ...event.data.about]);
     case 'CeasefireStarted':
     case 'CeasefireEnded':
       return [];
@@ -74,7 +79,7 @@ function unique<T>(items: T[]): T[] {
 
 function readsOf(event: NewsEvent): string[] {
   const target = underlyingTarget(event);
-  if (target) return target.type === 'SourceAdded' || target.type === 'ReportRetracted' ? [] : actorsOf(target).map((a) => entryKey(a, target.id));
+  if (target) return actorsOf(target).map((a) => entryKey(a, target.id));
   if (event.type === 'ProposalMade' || event.type === 'ProposalResponded') return [proposalKey(event.data.proposalId)];
   return [];
 }
@@ -104,10 +109,15 @@ function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Changes<Posit
     }
     case 'ProposalResponded': {
       const d = e.data;
-      const proposal = docs.get(proposalKey(d.proposalId)) as ProposalIssues | undefined;
-      const stance: Stance | undefined = d.response === 'accepted' ? 'supports' : d.response === 'rejected' ? 'opposes' : undefined;
-      if (stance && proposal) entry(d.responder).claims = proposal.issues.map((issue) => ({ issue, stance, summary: d.summary, terms: proposal.terms }));
+      const claims = answerClaims(d, docs.get(proposalKey(d.proposalId)) as ProposalIssues | undefined);
+      if (claims.length) entry(d.responder).claims = claims;
       entry(d.responder).proposals = [{ proposalId: d.proposalId, role: 'responder' }];
+      break;
+    }
+    case 'PositionClaimed': {
+      const d = e.data;
+      const claims = d.stances.map((s) => defined({ issue: s.issue, stance: s.stance, summary: d.summary, terms: s.terms, conditions: s.conditions }));
+      for (const subject of d.about) entry(subject).claimed = { by: d.claimant, claims };
       break;
     }
     case 'MeetingHeld': {
@@ -140,6 +150,25 @@ function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Changes<Posit
 }
 
 /**
+ * What an answer says of the responder's stances (contract v2, Answers): each listed stance as
+ * listed; the proposal's other issues by default — accepted → supports (conditional with
+ * conditions), rejected → opposes, countered and considering → unchanged. The answer's own
+ * terms, if any, go on the stances it sets.
+ */
+function answerClaims(d: DataOf<'ProposalResponded'>, proposal: ProposalIssues | undefined): Claim[] {
+  const listed = new Set((d.stances ?? []).map((s) => s.issue));
+  const fallback: Stance | undefined = d.response === 'accepted' ? (d.conditions ? 'conditional' : 'supports') : d.response === 'rejected' ? 'opposes' : undefined;
+  const claims: Claim[] = [];
+  if (fallback && proposal) {
+    for (const issue of proposal.issues) {
+      if (!listed.has(issue)) claims.push(defined({ issue, stance: fallback, summary: d.summary, terms: d.terms ?? proposal.terms, conditions: fallback === 'conditional' ? d.conditions : undefined }));
+    }
+  }
+  for (const s of d.stances ?? []) claims.push(defined({ issue: s.issue, stance: s.stance, summary: d.summary, terms: s.terms ?? d.terms, conditions: s.conditions }));
+  return claims;
+}
+
+/**
  * The object without its undefined fields, so an entry is the same in memory as read back from
  * its JSON. Built once at the few places an optional input field lands (events come from stored
  * JSON, so nothing below them is undefined): walking whole entries and deleting fields cost a
@@ -158,7 +187,7 @@ export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent)
 
 export const positionsProjection: Projection<PositionsDoc> = {
   name: 'positions',
-  version: 2,
+  version: 3,
   reads: readsOf,
   evolve: evolvePositions,
 };

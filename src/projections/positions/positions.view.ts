@@ -24,11 +24,25 @@ export interface ActorInfo {
   role: 'party' | 'mediator';
 }
 
+/** Where another actor says this one stands: the latest claim of one claimant (PositionClaimed). */
+export interface ClaimCell {
+  by: string;
+  stance: Stance;
+  terms?: Terms;
+  conditions?: string[];
+  summary: string;
+  since: string;
+  confidence: Confidence;
+  evidence: string[];
+}
+
 export interface ActorPosition {
   actor: string;
   name: string;
   role: string;
   stances: Record<string, StanceCell>;
+  /** Per issue, each claimant's latest claim about this actor, by claimant. Never its own stance. */
+  claims: Record<string, ClaimCell[]>;
   proposals: { proposalId: string; role: string; status: string | null }[];
   meetings: {
     eventId: string;
@@ -79,6 +93,7 @@ export function viewActor(
 ): ActorPosition {
   entries = inOccurrenceOrder(entries);
   const runs = new Map<string, { claims: DatedClaim[]; closed: boolean }>();
+  const claimRuns = new Map<string, { issue: string; by: string; claims: DatedClaim[]; closed: boolean }>();
   const seen = new Set<string>();
   const links: { proposalId: string; role: string }[] = [];
   const meetings: ActorEntry[] = [];
@@ -98,6 +113,16 @@ export function viewActor(
       if (run.closed) continue;
       if (run.claims.length && run.claims[0].stance !== c.stance) run.closed = true;
       else run.claims.push({ ...c, ev: e.ev, occurredAt: e.occurredAt });
+    }
+    if (e.claimed) {
+      const by = e.claimed.by;
+      for (const c of e.claimed.claims) {
+        const key = `${c.issue}\u0000${by}`;
+        const run = claimRuns.get(key) ?? claimRuns.set(key, { issue: c.issue, by, claims: [], closed: false }).get(key)!;
+        if (run.closed) continue;
+        if (run.claims.length && run.claims[0].stance !== c.stance) run.closed = true;
+        else run.claims.push({ ...c, ev: e.ev, occurredAt: e.occurredAt });
+      }
     }
     for (const p of e.proposals ?? []) {
       const key = `${p.proposalId}\u0000${p.role}`;
@@ -129,6 +154,22 @@ export function viewActor(
   }
   const stances: Record<string, StanceCell> = Object.fromEntries(cells);
 
+  const claimsByIssue = new Map<string, ClaimCell[]>();
+  for (const { issue, by, claims: run } of [...claimRuns.values()].sort((a, b) => (a.issue < b.issue ? -1 : a.issue > b.issue ? 1 : a.by < b.by ? -1 : 1))) {
+    const current = run[0];
+    const cell: ClaimCell = {
+      by,
+      stance: current.stance,
+      ...(current.terms ? { terms: current.terms } : {}),
+      ...(current.conditions ? { conditions: current.conditions } : {}),
+      summary: current.summary,
+      since: run[run.length - 1].occurredAt,
+      confidence: strongest(run.map((c) => confidenceIn(c.ev, view))),
+      evidence: run.slice(0, limit).map((c) => c.ev.id),
+    };
+    claimsByIssue.set(issue, [...(claimsByIssue.get(issue) ?? []), cell]);
+  }
+
   const proposals: { proposalId: string; role: string; status: string | null }[] = [];
   for (const p of links) {
     if (proposals.length >= limit) break;
@@ -141,6 +182,7 @@ export function viewActor(
     name: info.name,
     role: info.role,
     stances,
+    claims: Object.fromEntries(claimsByIssue),
     proposals: proposals.reverse(),
     meetings: meetings.reverse().map((e) => {
       const m = e.meeting!;

@@ -22,33 +22,41 @@ export interface StanceChange {
   retracted: boolean;
   /** This claim changed the stance (the first one, or a different stance from the one before). */
   changed: boolean;
+  /** Present on what another actor said of this one (PositionClaimed): `changed` then compares with that claimant's previous claim. */
+  claimedBy?: string;
 }
 
 export function stanceHistory(entries: readonly ActorEntry[], issue: string, view: View): StanceChange[] {
-  let previous: string | undefined;
-  return entries
-    .filter((e) => inView(e.ev.stamp, view) && e.claims?.some((c) => c.issue === issue))
-    .sort(byOccurrence)
-    .map((e) => {
-      const claim = e.claims!.find((c) => c.issue === issue)!;
-      const retracted = !counts(e.ev, view);
-      const changed = !retracted && claim.stance !== previous;
-      if (!retracted) previous = claim.stance;
-      return {
-        eventId: e.ev.id,
-        type: e.type,
-        position: e.ev.stamp.position,
-        occurredAt: e.occurredAt,
-        reportedAt: e.reportedAt,
-        stance: claim.stance,
-        summary: claim.summary,
-        ...(claim.terms ? { terms: claim.terms } : {}),
-        ...(claim.conditions ? { conditions: claim.conditions } : {}),
-        ...(claim.on ? { on: claim.on } : {}),
-        confidence: confidenceIn(e.ev, view),
-        sources: sourcesInView(e.ev, view),
-        retracted,
-        changed,
-      };
-    });
+  // The stance before each claim, per voice: the actor's own (''), and each claimant's.
+  const previous = new Map<string, string>();
+  const said = entries
+    .filter((e) => inView(e.ev.stamp, view))
+    .flatMap((e) => [
+      ...(e.claims ?? []).filter((c) => c.issue === issue).slice(0, 1).map((claim) => ({ e, claim, by: undefined as string | undefined })),
+      ...(e.claimed?.claims ?? []).filter((c) => c.issue === issue).slice(0, 1).map((claim) => ({ e, claim, by: e.claimed!.by })),
+    ])
+    .sort((a, b) => byOccurrence(a.e, b.e));
+  return said.map(({ e, claim, by }) => {
+    const voice = by ?? '';
+    const retracted = !counts(e.ev, view);
+    const changed = !retracted && claim.stance !== previous.get(voice);
+    if (!retracted) previous.set(voice, claim.stance);
+    return {
+      eventId: e.ev.id,
+      type: e.type,
+      position: e.ev.stamp.position,
+      occurredAt: e.occurredAt,
+      reportedAt: e.reportedAt,
+      stance: claim.stance,
+      summary: claim.summary,
+      ...(claim.terms ? { terms: claim.terms } : {}),
+      ...(claim.conditions ? { conditions: claim.conditions } : {}),
+      ...(claim.on ? { on: claim.on } : {}),
+      confidence: confidenceIn(e.ev, view),
+      sources: sourcesInView(e.ev, view),
+      retracted,
+      changed,
+      ...(by ? { claimedBy: by } : {}),
+    };
+  });
 }

@@ -1,14 +1,11 @@
 // Turns stored events into the typed events the folds take, attaching the event a correction
 // is about (two levels: a retracted corroboration needs the event it corroborated).
+import { correctionTarget } from '../../catalogue/catalogue.js';
 import type { NewsEvent } from '../../catalogue/news-event.js';
 import type { StoredEnvelope } from '../../event-store/event-store.js';
 import { envelopeOf } from '../../events/event-representation.js';
 
-const CORRECTIONS = new Set(['SourceAdded', 'ReportRetracted']);
-
-export function targetIdOf(e: StoredEnvelope): string | undefined {
-  return CORRECTIONS.has(e.type) ? (e.data as { eventId: string }).eventId : undefined;
-}
+export const targetIdOf = (e: StoredEnvelope): string | undefined => correctionTarget(e);
 
 export function toNewsEvent(e: StoredEnvelope, lookup: (id: string) => StoredEnvelope | undefined): NewsEvent {
   // Filled in place, not spread into a new object: a rebuild builds one per event.

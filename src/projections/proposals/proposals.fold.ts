@@ -1,7 +1,7 @@
 // Proposals (owns: every proposal's versions, responses and agreements). One document per
 // proposal; its status and terms for any (asOf, knownAt) are cut by proposals.view.ts.
-import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
-import type { Terms } from '../../catalogue/primitives.js';
+import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
+import type { StanceOnIssue, Terms } from '../../catalogue/primitives.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { Changes, DocReader, Projection } from '../projection.js';
 
@@ -22,6 +22,9 @@ export interface ProposalResponse {
   responder: string;
   response: 'accepted' | 'rejected' | 'countered' | 'considering';
   counterProposalId?: string;
+  conditions?: string[];
+  terms?: Terms;
+  stances?: StanceOnIssue[];
   summary: string;
 }
 
@@ -39,10 +42,25 @@ export interface ProposalDoc {
   agreements: ProposalAgreement[];
 }
 
+/** The proposals an event is about: every event type decides (adding one fails to compile until it does). */
 function proposalsOf(event: DomainEvent): string[] {
-  if (event.type === 'ProposalMade' || event.type === 'ProposalResponded') return [event.data.proposalId];
-  if (event.type === 'AgreementReached' && event.data.proposalId) return [event.data.proposalId];
-  return [];
+  switch (event.type) {
+    case 'ProposalMade':
+    case 'ProposalResponded':
+      return [event.data.proposalId];
+    case 'AgreementReached':
+      return event.data.proposalId ? [event.data.proposalId] : [];
+    case 'StatementIssued':
+    case 'PositionClaimed':
+    case 'MeetingHeld':
+    case 'PressureApplied':
+    case 'CeasefireStarted':
+    case 'CeasefireEnded':
+    case 'DetaineesReleased':
+      return [];
+    default:
+      return assertNever(event);
+  }
 }
 
 export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent): Changes<ProposalDoc> {
@@ -63,7 +81,11 @@ export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent):
     case 'ProposalResponded': {
       const d = e.data;
       const doc = get(d.proposalId);
-      const response: ProposalResponse = { ev, occurredAt: e.occurredAt, responder: d.responder, response: d.response, counterProposalId: d.counterProposalId, summary: d.summary };
+      const response: ProposalResponse = { ev, occurredAt: e.occurredAt, responder: d.responder, response: d.response, summary: d.summary };
+      if (d.counterProposalId) response.counterProposalId = d.counterProposalId;
+      if (d.conditions) response.conditions = d.conditions;
+      if (d.terms) response.terms = d.terms;
+      if (d.stances) response.stances = d.stances;
       return new Map([[d.proposalId, { ...doc, responses: [...doc.responses, response] }]]);
     }
     case 'AgreementReached': {
@@ -79,13 +101,13 @@ export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent):
 
 function readsOf(event: NewsEvent): string[] {
   const target = underlyingTarget(event);
-  if (target) return target.type === 'SourceAdded' || target.type === 'ReportRetracted' ? [] : proposalsOf(target);
+  if (target) return proposalsOf(target);
   return proposalsOf(event as DomainEvent);
 }
 
 export const proposalsProjection: Projection<ProposalDoc> = {
   name: 'proposals',
-  version: 2,
+  version: 3,
   reads: readsOf,
   evolve: evolveProposals,
 };

@@ -1,6 +1,6 @@
 // Status (owns: whether a ceasefire is in effect and since when, detainees released per actor).
 // One entry per ceasefire change or release; viewStatus cuts any (asOf, knownAt) view from them.
-import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
+import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
 import { byOccurrence, corrected, counts, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence, type View } from '../evidence.js';
 import type { Changes, DocReader, Projection } from '../projection.js';
 
@@ -8,8 +8,24 @@ export type StatusDoc =
   | { ev: Evidence; occurredAt: string; kind: 'ceasefire'; inEffect: boolean; agreementId?: string; summary: string }
   | { ev: Evidence; occurredAt: string; kind: 'release'; by: string; count: number; categories?: string[] };
 
-function concernsStatus(e: { type: string }): boolean {
-  return e.type === 'CeasefireStarted' || e.type === 'CeasefireEnded' || e.type === 'DetaineesReleased';
+/** Whether status keeps an entry for the event: every event type decides (adding one fails to compile until it does). */
+function concernsStatus(e: DomainEvent): boolean {
+  switch (e.type) {
+    case 'CeasefireStarted':
+    case 'CeasefireEnded':
+    case 'DetaineesReleased':
+      return true;
+    case 'StatementIssued':
+    case 'PositionClaimed':
+    case 'ProposalMade':
+    case 'ProposalResponded':
+    case 'MeetingHeld':
+    case 'PressureApplied':
+    case 'AgreementReached':
+      return false;
+    default:
+      return assertNever(e);
+  }
 }
 
 function readsOf(event: NewsEvent): string[] {

@@ -19,6 +19,7 @@ export interface TimelineDoc {
 export function issuesOf(event: DomainEvent): string[] {
   switch (event.type) {
     case 'StatementIssued':
+    case 'PositionClaimed':
       return [...new Set(event.data.stances.map((s) => s.issue))];
     case 'MeetingHeld':
       return event.data.topics ?? [];
@@ -51,7 +52,7 @@ export function timelineSortKey(doc: TimelineDoc): string {
 
 export const timelineProjection: Projection<TimelineDoc> = {
   name: 'timeline',
-  version: 2,
+  version: 3,
   reads: (event) => {
     const target = underlyingTarget(event);
     return target ? [target.id] : [];
