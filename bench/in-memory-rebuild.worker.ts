@@ -10,7 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { ENVELOPE_COLUMNS, envelopeFromRow, type EventRow } from '../src/event-store/event-store.js';
 import { PROJECTIONS } from '../src/projections/all-projections.js';
-import { toNewsEvent, withTargets } from '../src/projections/projector/news-events.js';
+import { toNewsEvent } from '../src/catalogue/stored-event.js';
+import { withTargets } from '../src/projections/projector/news-events.js';
 
 export interface InMemoryRebuild {
   seconds: number;

@@ -12,7 +12,7 @@ import { ENVELOPE_COLUMNS, envelopeFromRow, type EventRow } from '../src/event-s
 import type { InMemoryRebuildReport } from './in-memory-rebuild.js';
 import { PROJECTIONS } from '../src/projections/all-projections.js';
 import { replay } from '../src/projections/projection.js';
-import { toNewsEvent } from '../src/projections/projector/news-events.js';
+import { toNewsEvent } from '../src/catalogue/stored-event.js';
 import { generateHistory } from './generate.js';
 import { cpuMeter, freshDatabase, httpJson, percentile, postgresServer, rawPool, report, round, SMOKE, startChildServer, startScriptNodeFlags } from './harness.js';
 

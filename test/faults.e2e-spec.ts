@@ -12,22 +12,12 @@ import { statement } from './support/envelopes.js';
 import { ADMIN_KEY, EDITOR_KEY, freshDatabase } from './support/test-server.js';
 import { generateHistory } from '../bench/generate.js';
 import { startChildServer } from './support/child-server.js';
+import { sleep, until } from './support/until.js';
 
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` };
 const post = (url: string, body: unknown, key = EDITOR_KEY) =>
   fetch(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${key}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
 const json = (r: Response): Promise<any> => r.json();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('PostgreSQL stopped and started while requests flow', () => {
   let pg: EmbeddedPostgresHandle;

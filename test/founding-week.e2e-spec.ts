@@ -1,10 +1,10 @@
 // The founding article, replayed through the HTTP API: every row of the contract's
 // "History in tests" table.
-import { readFileSync } from 'node:fs';
+import { fixture } from './support/fixtures.js';
 import { story } from './support/story.js';
 import { TestApp } from './support/test-server.js';
 
-const founding = JSON.parse(readFileSync(new URL('./fixtures/founding-week.json', import.meta.url), 'utf8')) as { events: any[] };
+const founding = fixture('founding-week');
 const DRAFT = 'israel-draft-2023-12';
 
 describe('the founding week (18–20 December 2023), replayed through POST /events', () => {

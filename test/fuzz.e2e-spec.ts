@@ -24,10 +24,13 @@ const junk = fc.oneof(
   fc.constant(5e-324),
   // Ids named like Object.prototype members.
   fc.constantFrom('constructor', 'toString', 'hasOwnProperty', 'valueOf'),
+  // Uncertain dates and ranges, well and badly formed.
+  fc.constantFrom('2024-03-01/2024-03-05', '../2024-03-05', '2024-03-05/2024-03-01', '2024-03-01/..', '../', '2024-03-01//2024-03-02'),
+  fc.record({ min: fc.integer({ min: -5, max: 2000 }), max: fc.integer({ min: -5, max: 2000 }) }),
   fc.array(fc.string(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
 );
-const paths = [['data', 'eventId'], ['type'], ['occurredAt'], ['reportedAt'], ['sources'], ['sources', 0, 'attribution'], ['data'], ['data', 'actor'], ['data', 'stances'], ['data', 'stances', 0, 'issue'], ['data', 'stances', 0, 'stance'], ['data', 'summary'], ['data', 'proposalId'], ['data', 'terms'], ['expectedVersion'], ['id'], ['extra']];
+const paths = [['data', 'eventId'], ['data', 'conditions'], ['data', 'about'], ['data', 'stances', 0, 'conditions'], ['data', 'terms', 'prisonersReleased', 'count'], ['data', 'terms', 'ceasefire'], ['type'], ['occurredAt'], ['reportedAt'], ['sources'], ['sources', 0, 'attribution'], ['data'], ['data', 'actor'], ['data', 'stances'], ['data', 'stances', 0, 'issue'], ['data', 'stances', 0, 'stance'], ['data', 'summary'], ['data', 'proposalId'], ['data', 'terms'], ['expectedVersion'], ['id'], ['extra']];
 
 function spoil(value: any, path: (string | number)[], replacement: unknown): any {
   if (path.length === 0) return replacement;
@@ -42,6 +45,7 @@ describe('fuzzing POST /events', () => {
 
   beforeAll(async () => {
     app = await TestApp.start({ RATE_LIMIT_PER_MINUTE: '0' });
+    expect((await app.post('/events', proposal('fuzz-shared'))).status).toBe(201);
   });
   afterAll(() => app.stop());
 
@@ -56,7 +60,7 @@ describe('fuzzing POST /events', () => {
     };
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('statement', 'proposal', 'correction', 'poison batch'),
+        fc.constantFrom('statement', 'proposal', 'correction', 'poison batch', 'answer', 'claim', 'dispute'),
         fc.array(fc.tuple(fc.constantFrom(...paths), junk), { maxLength: 3 }),
         fc.boolean(),
         async (make, spoils, raw) => {
@@ -69,7 +73,16 @@ describe('fuzzing POST /events', () => {
             stored.push(upper.toLowerCase());
             return;
           }
-          let body: any = make === 'proposal' ? proposal(`fuzz-${Math.random()}`) : make === 'correction' ? correction() : statement();
+          const makers: Record<string, () => any> = {
+            statement: () => statement(),
+            proposal: () => proposal(`fuzz-${Math.random()}`),
+            correction,
+            // An answer to the proposal every run shares, with the v2 fields.
+            answer: () => ({ type: 'ProposalResponded', occurredAt: '2023-12-21', sources: [{ outlet: 'AP', attribution: 'named' }], data: { proposalId: 'fuzz-shared', responder: 'hamas', response: 'accepted', conditions: ['but'], terms: { prisonersReleased: { count: { min: 1, max: 2 } } }, stances: [{ issue: 'negotiations', stance: 'conditional' }], summary: 'yes, but' } }),
+            claim: () => ({ type: 'PositionClaimed', occurredAt: '2023-12-20/2023-12-21', sources: [{ outlet: 'AP', attribution: 'named' }], data: { claimant: 'us', about: ['hamas'], stances: [{ issue: 'negotiations', stance: 'supports' }], summary: 'they are ready' } }),
+            dispute: () => ({ type: 'ReportDisputed', occurredAt: '2023-12-22', sources: [{ outlet: 'AP', attribution: 'named' }], data: { eventId: correction().data.eventId, by: 'hamas', reason: 'denied' } }),
+          };
+          let body: any = makers[make]();
           for (const [path, value] of spoils) body = spoil(body, path, value);
           const reply = raw ? await app.request('POST', '/events', undefined, { raw: JSON.stringify(body).slice(0, Math.max(1, JSON.stringify(body).length - 3)) }) : await app.post('/events', body);
           expect(reply.status).toBeLessThan(500);
@@ -81,7 +94,7 @@ describe('fuzzing POST /events', () => {
       ),
       { numRuns: RUNS },
     );
-    expect(await app.eventCount()).toBe(created);
+    expect(await app.eventCount()).toBe(created + 1);
     await app.settled();
     expect((await app.get('/health')).body).toMatchObject({ status: 'ok', projector: { quarantined: [] } });
   });

@@ -1,12 +1,12 @@
 // The founding week, then what came after: a late report, a corroboration and a retraction —
 // asserted through the HTTP API at several (asOf, knownAt) points.
-import { readFileSync } from 'node:fs';
+import { fixture } from './support/fixtures.js';
 import { story, type Story } from './support/story.js';
 import { ADMIN_KEY, TestApp } from './support/test-server.js';
+import { sleep } from './support/until.js';
 
-const read = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')).events as any[];
-const founding = read('founding-week.json');
-const later = read('founding-week-later.json');
+const founding = fixture('founding-week').events;
+const later = fixture('founding-week-later').events;
 const WARSAW = 'd17fd041-bd2d-449e-ae05-087d39680d17';
 const LATE = later[0].id;
 const RUMOUR = later[2].id;
@@ -91,15 +91,17 @@ describe('news semantics over the founding week', () => {
     const before = await Promise.all(['/positions', '/proposals', '/timeline', '/status', '/positions?asOf=2023-12-19&knownAt=2023-12-21'].map((r) => app.get(r)));
     const started = await app.post('/admin/projections/rebuild', {}, ADMIN_KEY);
     expect(started.status).toBe(202);
-    for (;;) {
-      const read = await app.get('/positions/hamas');
-      expect(read.status).toBe(200);
-      expect(read.body.stances['permanent-ceasefire'].stance).toBe('demands');
-      const states = await app.get('/admin/projections', ADMIN_KEY);
-      if (states.body.projections.every((p: any) => !p.rebuilding)) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await app.settled();
+    // Read throughout the rebuild (at least once), until it has switched over and caught up.
+    let rebuilding = true;
+    const readsMeanwhile = async () => {
+      do {
+        const read = await app.get('/positions/hamas');
+        expect(read.status).toBe(200);
+        expect(read.body.stances['permanent-ceasefire'].stance).toBe('demands');
+        await sleep(20);
+      } while (rebuilding);
+    };
+    await Promise.all([app.rebuilt().finally(() => (rebuilding = false)), readsMeanwhile()]);
     const after = await Promise.all(['/positions', '/proposals', '/timeline', '/status', '/positions?asOf=2023-12-19&knownAt=2023-12-21'].map((r) => app.get(r)));
     expect(after.map((r) => r.body)).toEqual(before.map((r) => r.body));
   });

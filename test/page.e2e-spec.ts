@@ -3,13 +3,14 @@
 // .ci/run installs Chromium (apt-get) when it is missing; without it this file says so and
 // runs nothing.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { fixture } from './support/fixtures.js';
 import { story } from './support/story.js';
 import { TestApp } from './support/test-server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const founding = JSON.parse(await readFile(new URL('./fixtures/founding-week.json', import.meta.url), 'utf8')).events;
+const founding = fixture('founding-week').events;
 const suite = existsSync(CHROMIUM) ? describe : describe.skip;
 if (!existsSync(CHROMIUM)) console.warn(`page.e2e-spec: no browser at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
 

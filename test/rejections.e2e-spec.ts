@@ -70,6 +70,34 @@ const cases: Case[] = [
     (route): Case => ({ name: `an unknown query parameter on ${route}`, status: 400, path: [...new URLSearchParams(route.split('?')[1]).keys()].find((k) => !['issue', 'after'].includes(k)), send: (app) => app.get(route) }),
   ),
   { name: 'a malformed percent-encoding in the path', status: 400, send: (app) => app.get('/positions/%ZZ') },
+  // v2: uncertain dates.
+  ...[['an interval whose start is after its end', '2024-03-05/2024-03-01'], ['an interval with an open end', '2024-03-01/..'], ['an interval ending in the future', '2024-03-01/2999-01-01'], ['an interval with a malformed start', 'March/2024-03-05'], ['an interval with no end', '2024-03-01/'], ['an upper bound with no end', '../'], ['three bounds', '2024-03-01/2024-03-02/2024-03-03']].map(
+    ([name, occurredAt]): Case => ({ name, status: 400, path: 'occurredAt', send: post({ ...statement(), occurredAt }) }),
+  ),
+  // v2: ranges.
+  { name: 'a range whose min is greater than its max', status: 400, path: 'data.terms.prisonersReleased.count.min', send: post({ ...proposal('p-range'), data: { ...proposal().data, proposalId: 'p-range', terms: { prisonersReleased: { count: { min: 1650, max: 990 } } } } }) },
+  { name: 'a negative range', status: 400, path: 'data.terms.hostagesReleased.count.min', send: post({ ...proposal('p-range'), data: { ...proposal().data, proposalId: 'p-range', terms: { hostagesReleased: { count: { min: -1, max: 3 } } } } }) },
+  { name: 'a range of fractions', status: 400, path: 'data.terms.ceasefire.durationDays', send: post({ ...proposal('p-range'), data: { ...proposal().data, proposalId: 'p-range', terms: { ceasefire: { kind: 'temporary', durationDays: { min: 1.5, max: 3 } } } } }) },
+  { name: 'a range with an unknown field', status: 400, path: 'data.terms.prisonersReleased.count.about', send: post({ ...proposal('p-range'), data: { ...proposal().data, proposalId: 'p-range', terms: { prisonersReleased: { count: { min: 1, max: 3, about: 2 } } } } }) },
+  // v2: answers.
+  ...[
+    ['answer conditions that are not a list', { conditions: 'all hostages' }, 'data.conditions'],
+    ['empty answer conditions', { conditions: [] }, 'data.conditions'],
+    ['an answer stance on an unknown issue', { stances: [{ issue: 'world-peace', stance: 'supports' }] }, 'data.stances[0].issue'],
+    ['an answer stance that is not a stance', { stances: [{ issue: 'negotiations', stance: 'maybe' }] }, 'data.stances[0].stance'],
+    ['answer terms with an unknown field', { terms: { ceasefire: { kind: 'temporary', weeks: 6 } } }, 'data.terms.ceasefire.weeks'],
+  ].map(([name, extra, path]): Case => ({ name: name as string, status: 400, path: path as string, send: post({ type: 'ProposalResponded', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { proposalId: 'p-1', responder: 'hamas', response: 'accepted', summary: 'yes, but', ...(extra as object) } }) })),
+  // v2: claims and disputes.
+  ...[
+    ['a claim by an unknown claimant', { claimant: 'atlantis' }, 'data.claimant'],
+    ['a claim about an unknown actor', { about: ['atlantis'] }, 'data.about[0]'],
+    ['a claim about nobody', { about: [] }, 'data.about'],
+    ['a claim without stances', { stances: [] }, 'data.stances'],
+    ['a claim on an unknown issue', { stances: [{ issue: 'world-peace', stance: 'supports' }] }, 'data.stances[0].issue'],
+  ].map(([name, patch, path]): Case => ({ name: name as string, status: 400, path: path as string, send: post({ type: 'PositionClaimed', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { claimant: 'us', about: ['hamas'], stances: [{ issue: 'negotiations', stance: 'supports' }], summary: 'they are ready', ...(patch as object) } }) })),
+  { name: 'a dispute of an event that does not exist', status: 400, path: 'data.eventId', send: post({ type: 'ReportDisputed', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { eventId: '6b7e3c1e-7d43-4a53-9a43-4d6f5d9f0b11', reason: 'denied' } }) },
+  { name: 'a dispute by an unknown actor', status: 400, path: 'data.by', send: (app) => app.get('/events?type=ProposalMade').then((page) => app.post('/events', { type: 'ReportDisputed', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { eventId: page.body.events[0].id, by: 'atlantis', reason: 'denied' } })) },
+  { name: 'a dispute without a reason', status: 400, path: 'data.reason', send: post({ type: 'ReportDisputed', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { eventId: '6b7e3c1e-7d43-4a53-9a43-4d6f5d9f0b11' } }) },
 ];
 
 describe('bad input is refused with problem+json and appends nothing', () => {

@@ -5,6 +5,7 @@ import { EventStore } from '../src/event-store/event-store.js';
 import { statement } from './support/envelopes.js';
 import { openStream } from './support/sse.js';
 import { TestApp } from './support/test-server.js';
+import { sleep, until } from './support/until.js';
 
 /** Opens the stream on the test server. */
 function open(app: TestApp, query = '', lastEventId?: string) {
@@ -33,14 +34,6 @@ async function head(app: TestApp): Promise<number> {
   return Number(row.head);
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('GET /stream', () => {
   let app: TestApp;
 
@@ -51,9 +44,9 @@ describe('GET /stream', () => {
 
   it('sends each stored event and each changed stance cell, filtered by actor', async () => {
     const stream = open(app, '?actor=hamas');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const posted = [await app.post('/events', statement('hamas', 'negotiations', 'opposes')), await app.post('/events', statement('israel', 'negotiations', 'supports')), await app.post('/events', statement('hamas', 'negotiations', 'conditional'))];
-    await until(() => stream.frames.filter((f) => f.event === 'appended').length === 2 && stream.frames.some((f) => f.event === 'position' && f.data.cell.stance === 'conditional'));
+    await until('both hamas events and the conditional cell', async () => (stream.frames.filter((f) => f.event === 'appended').length === 2 && stream.frames.some((f) => f.event === 'position' && f.data.cell.stance === 'conditional')) || undefined, 10_000);
     await stream.close();
     const appended = stream.frames.filter((f) => f.event === 'appended');
     expect(appended.map((f) => f.data.id)).toEqual([posted[0].body.id, posted[2].body.id]);
@@ -63,19 +56,19 @@ describe('GET /stream', () => {
 
   it('resumes after Last-Event-ID with everything missed, in order, then live, without duplicates', async () => {
     const first = open(app);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     await app.post('/events', statement('qatar', 'negotiations', 'supports'));
-    await until(() => first.frames.some((f) => f.event === 'appended'));
+    await until('the first event', async () => first.frames.some((f) => f.event === 'appended') || undefined, 10_000);
     await first.close();
     const lastId = first.frames.filter((f) => f.event === 'appended').at(-1)!.id!;
 
     const missed = [];
     for (let i = 0; i < 5; i++) missed.push((await app.post('/events', statement('egypt', 'humanitarian-aid', i % 2 ? 'supports' : 'demands'))).body.id);
     const second = open(app, '', lastId);
-    await until(() => second.frames.filter((f) => f.event === 'appended').length >= 5);
+    await until('the missed events', async () => second.frames.filter((f) => f.event === 'appended').length >= 5 || undefined, 10_000);
     const live = (await app.post('/events', statement('us', 'negotiations', 'supports'))).body.id;
-    await until(() => second.frames.filter((f) => f.event === 'appended').length >= 6);
-    await new Promise((r) => setTimeout(r, 300));
+    await until('the live event', async () => second.frames.filter((f) => f.event === 'appended').length >= 6 || undefined, 10_000);
+    await sleep(300);
     await second.close();
     const ids = second.frames.filter((f) => f.event === 'appended').map((f) => f.data.id);
     expect(ids).toEqual([...missed, live]);
@@ -103,7 +96,7 @@ describe('GET /stream', () => {
   it('gives a stream resuming from an old position and a live one every event exactly once, in order', async () => {
     const start = await head(app);
     const live = open(app);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     // More than two replay pages (500 each) before the resuming client arrives...
     await app.post('/events/batch', { events: Array.from({ length: 600 }, (_, i) => statement('egypt', 'negotiations', i % 2 ? 'supports' : 'opposes')) });
     await app.post('/events/batch', { events: Array.from({ length: 600 }, (_, i) => statement('qatar', 'humanitarian-aid', i % 2 ? 'supports' : 'demands')) });
@@ -118,8 +111,8 @@ describe('GET /stream', () => {
     const expected: { id: string; position: string }[] = await app.db.query('SELECT id, position::text AS position FROM events WHERE position > $1 ORDER BY position', [start]);
     expect(expected.length).toBeGreaterThanOrEqual(1820);
     const appended = (s: ReturnType<typeof open>) => s.frames.filter((f) => f.event === 'appended');
-    await until(() => appended(live).length >= expected.length && appended(resumed).length >= expected.length, 30_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await until('every event on both streams', async () => (appended(live).length >= expected.length && appended(resumed).length >= expected.length) || undefined, 30_000);
+    await sleep(500);
     await live.close();
     await resumed.close();
     for (const s of [live, resumed]) {
@@ -138,18 +131,18 @@ describe('GET /stream', () => {
     };
     const over = async (ms: number) => {
       const before = reads;
-      await new Promise((r) => setTimeout(r, ms));
+      await sleep(ms);
       return reads - before;
     };
     try {
       const one = [open(app)];
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const withOne = await over(2000);
       const many = Array.from({ length: 30 }, () => open(app));
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const withMany = await over(2000);
       await Promise.all([...one, ...many].map((s) => s.close()));
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const withNone = await over(1000);
       expect(withOne).toBeGreaterThan(0);
       expect(withMany).toBeLessThanOrEqual(withOne + 2);
@@ -215,7 +208,7 @@ describe('GET /stream past STREAM_MAX_CLIENTS', () => {
   it('answers 503 problem+json with Retry-After to one stream too many, and takes a new one once a stream closes', async () => {
     const first = openStream(`${app.url}/stream`);
     const second = openStream(`${app.url}/stream`);
-    await until(() => first.contentType() !== null && second.contentType() !== null);
+    await until('both streams to open', async () => (first.contentType() !== null && second.contentType() !== null) || undefined, 10_000);
     const refused = await probe(`${app.url}/stream`);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -223,12 +216,10 @@ describe('GET /stream past STREAM_MAX_CLIENTS', () => {
     expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
     expect(refused.body).toMatchObject({ status: 503, title: 'Service unavailable' });
     await first.close();
-    const deadline = Date.now() + 10_000;
-    let again = await probe(`${app.url}/stream`);
-    while (again.status !== 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      again = await probe(`${app.url}/stream`);
-    }
+    const again = await until('a stream slot to free up', async () => {
+      const reply = await probe(`${app.url}/stream`);
+      return reply.status === 200 ? reply : undefined;
+    }, 10_000);
     expect(again.status).toBe(200);
     await second.close();
   });

@@ -7,19 +7,10 @@ import { startChildServer, type ChildServer } from './support/child-server.js';
 import { statement } from './support/envelopes.js';
 import { openStream } from './support/sse.js';
 import { EDITOR_KEY, freshDatabase } from './support/test-server.js';
+import { until } from './support/until.js';
 
 const json = async (url: string, init?: RequestInit): Promise<any> => (await fetch(url, init)).json();
 const post = (url: string, body: unknown) => fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` }, body: JSON.stringify(body) });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The ids of the events a stream client receives, from the start of the log. */
 function follow(url: string) {

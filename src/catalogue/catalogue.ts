@@ -99,7 +99,15 @@ export function parseEnvelope(input: unknown, prefix = ''): ParseResult {
   }
   const result = envelopeSchema.safeParse(input);
   if (result.success) return { ok: true, envelope: result.data as Envelope };
-  return { ok: false, errors: result.error.issues.map((i) => ({ path: formatPath(pathWithKeys(i), prefix) || prefix || '(body)', message: i.message })) };
+  return { ok: false, errors: fieldErrors(result.error, prefix) };
+}
+
+/**
+ * A zod error as field errors, each path after `prefix` (`events[1]`); a fault of the whole
+ * input is reported at the prefix, or at `(body)` when there is none.
+ */
+export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
+  return error.issues.map((i) => ({ path: formatPath(pathWithKeys(i), prefix) || '(body)', message: i.message }));
 }
 
 function pathWithKeys(issue: z.core.$ZodIssue): PropertyKey[] {

@@ -1,12 +1,14 @@
-// Recording developments: validate envelopes, check what they reference, append all or none.
+// Recording developments: envelopes validated at the edge; check what they reference, append all
+// or none. The store's refusals (expectedVersion, idempotency, a racing retraction) reach
+// ProblemFilter as they are.
 import { hash, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { correctionTarget, formatPath, isCorrection, parseEnvelope, referencesOf, type Envelope, type FieldError } from '../catalogue/catalogue.js';
+import { correctionTarget, formatPath, isCorrection, referencesOf, type Envelope, type FieldError } from '../catalogue/catalogue.js';
 import type { Reference } from '../catalogue/define-event.js';
-import { isCalendarDay, occurrenceClocks, startOf } from '../catalogue/primitives.js';
-import { EventStore, IdempotencyConflict, WrongExpectedVersion, type NewStoredEvent, type StoredEvent } from '../event-store/event-store.js';
-import { ALREADY_RETRACTED } from '../database/migrations/1764000000003-integrity.js';
+import { actorsConcerned, issuesConcerned, type Concerns, type Development } from '../catalogue/concerns.js';
+import { isCalendarDay, issuesTouchedBy, occurrenceClocks, startOf } from '../catalogue/primitives.js';
+import { EventStore, type NewStoredEvent, type StoredEvent } from '../event-store/event-store.js';
 import { Conflict, InvalidInput } from '../http/problems.js';
 import { RegistryService } from '../registry/registry.service.js';
 
@@ -16,13 +18,16 @@ export interface AppendResult {
   events: StoredEvent[];
 }
 
+/** Names a field (`path` within the event) of the command's event `index`, for error messages. */
+export type FieldOf = (index: number, path: ReadonlyArray<PropertyKey>) => string;
+
 export class AppendEvents extends Command<AppendResult> {
   constructor(
-    readonly inputs: unknown[],
+    readonly envelopes: Envelope[],
     readonly recordedBy: string,
     readonly expectedVersion: number | undefined,
-    /** Field-path prefix for errors: '' for one event, 'events' for a batch. */
-    readonly pathPrefix: string,
+    /** The field as the sender knows it; by default its path within the event. */
+    readonly fieldOf: FieldOf = (_index, path) => formatPath(path),
   ) {
     super();
   }
@@ -35,48 +40,26 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
     @Inject(RegistryService) private readonly registry: RegistryService,
   ) {}
 
-  async execute(command: AppendEvents): Promise<AppendResult> {
-    const batch = command.pathPrefix !== '';
-    const at = (i: number) => (batch ? `${command.pathPrefix}[${i}]` : '');
+  async execute({ envelopes, recordedBy, expectedVersion, fieldOf }: AppendEvents): Promise<AppendResult> {
     const errors: FieldError[] = [];
-    const envelopes: Envelope[] = [];
-    command.inputs.forEach((input, i) => {
-      const parsed = parseEnvelope(input, at(i));
-      if (parsed.ok) envelopes.push(parsed.envelope);
-      else errors.push(...parsed.errors);
-      if (parsed.ok && batch && parsed.envelope.expectedVersion !== undefined) {
-        errors.push({ path: formatPath(['expectedVersion'], at(i)), message: 'set expectedVersion on the batch, not on its events' });
-      }
-    });
-    if (errors.length) throw new InvalidInput(errors);
-
     const ids = envelopes.map((e) => e.id ?? randomUUID());
     ids.forEach((id, i) => {
-      if (ids.indexOf(id) !== i) errors.push({ path: formatPath(['id'], at(i)), message: `id ${id} appears twice in the batch` });
+      if (ids.indexOf(id) !== i) errors.push({ path: fieldOf(i, ['id']), message: `id ${id} appears twice in the batch` });
     });
     const refs = envelopes.map(referencesOf);
-    errors.push(...(await this.checkReferences(envelopes, refs, ids, at)));
+    errors.push(...(await this.checkReferences(envelopes, refs, ids, fieldOf)));
     if (errors.length) throw new InvalidInput(errors, 'The request refers to something that does not exist; see errors.');
-    await this.checkCorrections(envelopes, ids, at);
+    await this.checkCorrections(envelopes, ids, fieldOf);
     await this.checkProposals(envelopes);
 
     const now = new Date();
-    const records = envelopes.map((e, i) => toRecord(e, refs[i], ids[i], command.recordedBy, now));
-    try {
-      const outcome = await this.store.append(records, command.expectedVersion);
-      return { created: outcome.kind === 'appended', events: outcome.events };
-    } catch (error) {
-      if (error instanceof WrongExpectedVersion) {
-        throw new Conflict(error.message, { expectedVersion: error.expected, currentPosition: error.current });
-      }
-      if (error instanceof IdempotencyConflict) throw new Conflict(error.message, { ids: error.ids });
-      // Two retractions of one event racing each other: PostgreSQL lets the first through.
-      if ((error as { code?: string }).code === ALREADY_RETRACTED) throw new Conflict((error as Error).message);
-      throw error;
-    }
+    const concerns = await this.concerns(envelopes, ids);
+    const records = envelopes.map((e, i) => toRecord(e, concerns[i], ids[i], recordedBy, now));
+    const outcome = await this.store.append(records, expectedVersion);
+    return { created: outcome.kind === 'appended', events: outcome.events };
   }
 
-  private async checkReferences(envelopes: Envelope[], refsOf: Reference[][], ids: string[], at: (i: number) => string): Promise<FieldError[]> {
+  private async checkReferences(envelopes: Envelope[], refsOf: Reference[][], ids: string[], fieldOf: FieldOf): Promise<FieldError[]> {
     // What each event of the batch defines, so that later events in it may refer to it.
     const defined = new Map<string, number>();
     envelopes.forEach((e, i) => {
@@ -84,8 +67,8 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
       if (e.type === 'ProposalMade' && !defined.has(`proposal:${e.data.proposalId}`)) defined.set(`proposal:${e.data.proposalId}`, i);
       if (e.type === 'AgreementReached' && !defined.has(`agreement:${e.data.agreementId}`)) defined.set(`agreement:${e.data.agreementId}`, i);
     });
-    const refs = refsOf.flatMap((own, i) => own.map((r) => ({ ...r, path: [at(i), ...r.path].filter((p) => p !== ''), index: i })));
-    return this.registry.unresolved(refs, (r) => (defined.get(`${r.kind}:${r.id}`) ?? Infinity) < r.index);
+    const refs = refsOf.flatMap((own, i) => own.map((r) => ({ ...r, index: i })));
+    return this.registry.unresolved(refs, (r) => (defined.get(`${r.kind}:${r.id}`) ?? Infinity) < r.index, (r) => fieldOf(r.index, r.path));
   }
 
   /**
@@ -93,7 +76,7 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
    * and a dispute raised against, a development only, not a correction (400); a report already
    * retracted cannot be disputed (409).
    */
-  private async checkCorrections(envelopes: Envelope[], ids: string[], at: (i: number) => string): Promise<void> {
+  private async checkCorrections(envelopes: Envelope[], ids: string[], fieldOf: FieldOf): Promise<void> {
     const targets = envelopes.flatMap((e) => correctionTarget(e) ?? []);
     if (targets.length === 0) return;
     const inBatch = new Map(envelopes.map((e, i) => [ids[i], e.type]));
@@ -105,7 +88,7 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
       const targetType = typeOf(e.data.eventId) ?? '';
       if (isCorrection(targetType)) {
         const what = e.type === 'SourceAdded' ? 'sources are added to developments' : 'disputes are raised against developments';
-        errors.push({ path: formatPath(['data', 'eventId'], at(i)), message: `event ${e.data.eventId} is a ${targetType}; ${what}` });
+        errors.push({ path: fieldOf(i, ['data', 'eventId']), message: `event ${e.data.eventId} is a ${targetType}; ${what}` });
       }
     });
     if (errors.length) throw new InvalidInput(errors);
@@ -122,6 +105,34 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
     for (const target of disputing) {
       if (retracted(target)) throw new Conflict(`event ${target} is retracted; only a report still standing can be disputed`, { eventId: target });
     }
+  }
+
+  /**
+   * What each event concerns (the catalogue's rule), kept with it as metadata for the stream's
+   * and the log's filters: an answer takes its proposal's issues (every version's, stored or
+   * earlier in the batch), a correction what its target concerns, plus the actor it names.
+   */
+  private async concerns(envelopes: Envelope[], ids: string[]): Promise<Concerns[]> {
+    const answered = [...new Set(envelopes.flatMap((e) => (e.type === 'ProposalResponded' ? [e.data.proposalId] : [])))];
+    const targets = envelopes.flatMap((e) => correctionTarget(e) ?? []);
+    const [tabled, stored] = await Promise.all([answered.length ? this.registry.proposalsOnRecord(answered) : [], targets.length ? this.store.getByIds(targets) : []]);
+    const proposalIssues = new Map(tabled.map((p) => [p.proposalId, p.terms.flatMap(issuesTouchedBy)]));
+    const known = new Map<string, Concerns>(stored.map((e) => [e.id, e.metadata as unknown as Concerns]));
+    return envelopes.map((e, i) => {
+      let concerns: Concerns;
+      if (isCorrection(e.type)) {
+        const target = known.get(correctionTarget(e)!) ?? { actors: [], issues: [] };
+        const named = e.type === 'ReportDisputed' && e.data.by ? [e.data.by] : [];
+        concerns = { actors: [...new Set([...target.actors, ...named])], issues: target.issues };
+      } else {
+        const d = e as Development;
+        if (d.type === 'ProposalMade') proposalIssues.set(d.data.proposalId, [...(proposalIssues.get(d.data.proposalId) ?? []), ...issuesTouchedBy(d.data.terms)]);
+        const issuesOfProposal = d.type === 'ProposalResponded' ? [...new Set(proposalIssues.get(d.data.proposalId))] : [];
+        concerns = { actors: actorsConcerned(d), issues: issuesConcerned(d, issuesOfProposal) };
+      }
+      known.set(ids[i], concerns);
+      return concerns;
+    });
   }
 
   /**
@@ -166,7 +177,7 @@ function proposalsNamedBy(e: Envelope): string[] {
 }
 
 
-function toRecord(e: Envelope, refs: Reference[], id: string, recordedBy: string, now: Date): NewStoredEvent {
+function toRecord(e: Envelope, concerns: Concerns, id: string, recordedBy: string, now: Date): NewStoredEvent {
   const { expectedVersion: _ignored, ...sent } = e;
   return {
     id,
@@ -177,10 +188,7 @@ function toRecord(e: Envelope, refs: Reference[], id: string, recordedBy: string
     recordedBy,
     data: e.data,
     sources: e.sources,
-    metadata: {
-      actors: [...new Set(refs.filter((r) => r.kind === 'actor').map((r) => r.id))],
-      issues: [...new Set(refs.filter((r) => r.kind === 'issue').map((r) => r.id))],
-    },
+    metadata: { actors: concerns.actors, issues: concerns.issues },
     fingerprint: fingerprint({ ...sent, id }),
   };
 }

@@ -1,7 +1,8 @@
 // How a stored event is shown to clients: the envelope as sent, plus what the server adds.
 import { confidenceOf, type Confidence } from '../catalogue/confidence.js';
 import type { Source } from '../catalogue/primitives.js';
-import type { StoredEnvelope, StoredEvent } from '../event-store/event-store.js';
+import { envelopeOf, formatInstant } from '../catalogue/stored-event.js';
+import type { StoredEvent } from '../event-store/event-store.js';
 
 export interface EventRepresentation {
   id: string;
@@ -19,26 +20,6 @@ export interface EventRepresentation {
   addedSources?: { eventId: string; source: Source }[];
   /** Disputes standing against this report (retracted ones left out). */
   disputes?: { eventId: string; by?: string; reason: string; reportedAt: string }[];
-}
-
-/** A day stays a day (`2023-12-19`); an instant is shown in UTC. */
-export function formatInstant(at: Date, isDay: boolean): string {
-  return isDay ? at.toISOString().slice(0, 10) : at.toISOString();
-}
-
-/** The envelope as sent, with the clocks formatted and what the server added. */
-export function envelopeOf(e: StoredEnvelope) {
-  return {
-    id: e.id,
-    type: e.type,
-    position: e.position,
-    occurredAt: e.occurredText ?? formatInstant(e.occurredAt, e.occurredIsDay),
-    reportedAt: formatInstant(e.reportedAt, e.reportedIsDay),
-    recordedAt: e.recordedAt.toISOString(),
-    recordedBy: e.recordedBy,
-    sources: e.sources as Source[],
-    data: e.data,
-  };
 }
 
 /**

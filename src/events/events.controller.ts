@@ -5,11 +5,11 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags, getSchemaPath 
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AuthedRequest } from '../auth/auth.guard.js';
-import { EVENT_TYPES, formatPath } from '../catalogue/catalogue.js';
+import { EVENT_TYPES, formatPath, parseEnvelope, type Envelope, type FieldError } from '../catalogue/catalogue.js';
 import { SLUG } from '../catalogue/primitives.js';
-import { InvalidInput } from '../http/problems.js';
+import { InvalidInput, parseOrThrow } from '../http/problems.js';
 import { Projector } from '../projections/projector/projector.service.js';
-import { AppendEvents } from './append-events.command.js';
+import { AppendEvents, type FieldOf } from './append-events.command.js';
 import { represent } from './event-representation.js';
 import { GetEvent, GetEvents } from './read-events.query.js';
 
@@ -24,10 +24,32 @@ const pageParams = z
 
 const batchEnvelope = z.object({ events: z.array(z.unknown()).min(1, 'a batch needs at least one event').max(1000, 'a batch holds at most 1000 events'), expectedVersion: z.number().int().min(0).optional() }).strict();
 
-function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new InvalidInput(result.error.issues.map((i) => ({ path: formatPath(i.code === 'unrecognized_keys' && i.keys.length === 1 ? [...i.path, i.keys[0]] : i.path, prefix) || '(body)', message: i.message })));
+/** A field of a batch's event `i` as the request names it: `events[1].data.actor`. */
+const inBatch: FieldOf = (i, path) => formatPath(path, `events[${i}]`);
+
+/** POST /events: one envelope, whose own expectedVersion is the append's. */
+function parseOne(body: unknown): Envelope {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidInput([{ path: '(body)', message: 'must be a JSON object (one event envelope)' }]);
+  const parsed = parseEnvelope(body);
+  if (!parsed.ok) throw new InvalidInput(parsed.errors);
+  return parsed.envelope;
+}
+
+/** POST /events/batch: every envelope valid, and expectedVersion set on the batch only. */
+function parseBatch(body: unknown): { envelopes: Envelope[]; expectedVersion?: number } {
+  const { events, expectedVersion } = parseOrThrow(batchEnvelope, body);
+  const errors: FieldError[] = [];
+  const envelopes = events.flatMap((input, i) => {
+    const parsed = parseEnvelope(input, inBatch(i, []));
+    if (!parsed.ok) {
+      errors.push(...parsed.errors);
+      return [];
+    }
+    if (parsed.envelope.expectedVersion !== undefined) errors.push({ path: inBatch(i, ['expectedVersion']), message: 'set expectedVersion on the batch, not on its events' });
+    return [parsed.envelope];
+  });
+  if (errors.length) throw new InvalidInput(errors);
+  return { envelopes, expectedVersion };
 }
 
 @ApiTags('events')
@@ -44,9 +66,8 @@ export class EventsController {
   @ApiOperation({ summary: 'Append one development (201; 200 when the same id and body were already stored)' })
   @ApiBody({ schema: { $ref: getSchemaPath('EventEnvelope') } })
   async append(@Body() body: unknown, @Req() request: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidInput([{ path: '(body)', message: 'must be a JSON object (one event envelope)' }]);
-    const expectedVersion = (body as { expectedVersion?: unknown }).expectedVersion;
-    const result = await this.commands.execute(new AppendEvents([body], request.apiKey!.name, typeof expectedVersion === 'number' ? expectedVersion : undefined, ''));
+    const envelope = parseOne(body);
+    const result = await this.commands.execute(new AppendEvents([envelope], request.apiKey!.name, envelope.expectedVersion));
     if (result.created) this.projector.poke();
     reply.status(result.created ? 201 : 200);
     return represent(result.events[0]);
@@ -57,8 +78,8 @@ export class EventsController {
   @ApiOperation({ summary: 'Append several developments, all or nothing' })
   @ApiBody({ schema: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: { $ref: getSchemaPath('EventEnvelope') } }, expectedVersion: { type: 'integer', minimum: 0 } } } })
   async batch(@Body() body: unknown, @Req() request: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { events, expectedVersion } = parseOrThrow(batchEnvelope, body);
-    const result = await this.commands.execute(new AppendEvents(events, request.apiKey!.name, expectedVersion, 'events'));
+    const { envelopes, expectedVersion } = parseBatch(body);
+    const result = await this.commands.execute(new AppendEvents(envelopes, request.apiKey!.name, expectedVersion, inBatch));
     if (result.created) this.projector.poke();
     reply.status(result.created ? 201 : 200);
     return { events: result.events.map((e) => represent(e)) };

@@ -2,6 +2,9 @@
 // never a stack trace; 5xx details are logged, not sent.
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ALREADY_RETRACTED } from '../database/migrations/1764000000003-integrity.js';
+import { IdempotencyConflict, WrongExpectedVersion } from '../event-store/event-store.js';
+import { AlreadyRegistered } from '../registry/registry.service.js';
 import { Problem } from './problems.js';
 
 const TITLES: Record<number, string> = {
@@ -50,6 +53,8 @@ export class ProblemFilter implements ExceptionFilter {
 
 export function describe(error: unknown): ProblemDescription {
   if (error instanceof Problem) return { status: error.status, title: error.title, detail: error.message, extra: error.extra, headers: {} };
+  const conflict = conflictOf(error);
+  if (conflict) return { status: 409, title: TITLES[409], detail: (error as Error).message, extra: conflict, headers: {} };
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
@@ -68,6 +73,16 @@ export function describe(error: unknown): ProblemDescription {
     return { status: 503, title: TITLES[503], detail: 'The database is not reachable; try again shortly.', extra: {}, headers: { 'retry-after': '2' } };
   }
   return { status: 500, title: TITLES[500], detail: 'An unexpected error occurred; it has been logged.', extra: {}, headers: {} };
+}
+
+/** The store's and the registries' refusals (409), with what a client needs to retry; undefined for any other error. */
+function conflictOf(error: unknown): Record<string, unknown> | undefined {
+  if (error instanceof WrongExpectedVersion) return { expectedVersion: error.expected, currentPosition: error.current };
+  if (error instanceof IdempotencyConflict) return { ids: error.ids };
+  if (error instanceof AlreadyRegistered) return {};
+  // Two retractions of one event racing each other: PostgreSQL lets the first through.
+  if ((error as { code?: string } | undefined)?.code === ALREADY_RETRACTED) return {};
+  return undefined;
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -1,5 +1,6 @@
 // Domain errors as plain classes; ProblemFilter turns them into RFC 9457 problem+json.
-import type { FieldError } from '../catalogue/catalogue.js';
+import type { z } from 'zod';
+import { fieldErrors, type FieldError } from '../catalogue/catalogue.js';
 
 export class Problem extends Error {
   constructor(
@@ -16,6 +17,13 @@ export class InvalidInput extends Problem {
   constructor(readonly errors: FieldError[], detail = 'The request is not valid; see errors for the fields at fault.') {
     super(400, 'Invalid input', detail, { errors });
   }
+}
+
+/** The input as `schema` parses it, or 400 with a field error per issue (paths after `prefix`). */
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidInput(fieldErrors(result.error, prefix));
 }
 
 export class NotFound extends Problem {

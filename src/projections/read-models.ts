@@ -121,13 +121,13 @@ export class ReadModels {
   }
 
   async timeline(view: View, filter: TimelineFilter): Promise<TimelineEntry[]> {
-    const conditions: string[] = [];
+    const conditions: string[] = ['d.sort_key IS NOT NULL']; // entries only, not what the fold remembers of proposals
     const params: unknown[] = [];
     if (filter.actor) conditions.push(`d.doc->'actors' ? $${params.push(filter.actor)}`);
     if (filter.issue) conditions.push(`d.doc->'issues' ? $${params.push(filter.issue)}`);
     if (filter.from !== undefined) conditions.push(`d.occurred >= $${params.push(Math.floor(filter.from))}`);
     if (filter.to !== undefined) conditions.push(`d.occurred <= $${params.push(Math.floor(filter.to))}`);
-    const rows = await this.docs.activeInView<TimelineDoc>('timeline', view, conditions.length ? { extraWhere: conditions.join(' AND '), extraParams: params } : {});
+    const rows = await this.docs.activeInView<TimelineDoc>('timeline', view, { extraWhere: conditions.join(' AND '), extraParams: params });
     return rows.map((r) => viewTimelineEntry(r.doc, view, filter)).filter((e): e is TimelineEntry => e !== null);
   }
 

@@ -1,12 +1,12 @@
 // Sharing equal parts of cached documents: the documents stay the same in value.
-import { readFileSync } from 'node:fs';
+import { fixture } from '../../test/support/fixtures.js';
 import { newsEvents } from '../../test/support/history.js';
 import type { Evidence } from './evidence.js';
 import { replay } from './projection.js';
 import { positionsProjection, type ActorEntry } from './positions/positions.fold.js';
 import { partSharer } from './shared-parts.js';
 
-const founding = JSON.parse(readFileSync(new URL('../../test/fixtures/founding-week.json', import.meta.url), 'utf8')).events as unknown[];
+const founding = fixture('founding-week').events;
 
 /** The founding week's positions entries as a reader gets them from PostgreSQL: parsed copies. */
 function parsedEntries(): ActorEntry[] {

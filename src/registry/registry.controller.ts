@@ -3,28 +3,12 @@ import { Body, Controller, Get, Inject, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Requires, type AuthedRequest } from '../auth/auth.guard.js';
-import { formatPath } from '../catalogue/catalogue.js';
 import { slug, text } from '../catalogue/primitives.js';
-import { Conflict, InvalidInput } from '../http/problems.js';
-import { AlreadyRegistered, RegistryService } from './registry.service.js';
+import { parseOrThrow } from '../http/problems.js';
+import { RegistryService } from './registry.service.js';
 
 export const newActor = z.object({ slug: slug(), name: text(200), role: z.enum(['party', 'mediator']) }).strict();
 export const newIssue = z.object({ slug: slug(), name: text(200), description: text(2000).optional() }).strict();
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  throw new InvalidInput(r.error.issues.map((i) => ({ path: formatPath(i.code === 'unrecognized_keys' && i.keys.length === 1 ? [...i.path, i.keys[0]] : i.path) || '(body)', message: i.message })));
-}
-
-async function registering<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof AlreadyRegistered) throw new Conflict(error.message);
-    throw error;
-  }
-}
 
 @ApiTags('registries')
 @Controller()
@@ -49,8 +33,7 @@ export class RegistryController {
   @ApiOperation({ summary: 'Register an actor (admin)' })
   @ApiBody({ schema: z.toJSONSchema(newActor, { io: 'input' }) as object })
   registerActor(@Body() body: unknown, @Req() request: AuthedRequest) {
-    const actor = parse(newActor, body);
-    return registering(() => this.registry.registerActor(actor, request.apiKey!.name));
+    return this.registry.registerActor(parseOrThrow(newActor, body), request.apiKey!.name);
   }
 
   @Post('issues')
@@ -59,7 +42,6 @@ export class RegistryController {
   @ApiOperation({ summary: 'Register an issue (admin)' })
   @ApiBody({ schema: z.toJSONSchema(newIssue, { io: 'input' }) as object })
   registerIssue(@Body() body: unknown, @Req() request: AuthedRequest) {
-    const issue = parse(newIssue, body);
-    return registering(() => this.registry.registerIssue(issue, request.apiKey!.name));
+    return this.registry.registerIssue(parseOrThrow(newIssue, body), request.apiKey!.name);
   }
 }

@@ -2,6 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ActorRole } from '../catalogue/builtins.js';
+import type { Terms } from '../catalogue/primitives.js';
 import type { Reference } from '../catalogue/define-event.js';
 import { formatPath, type FieldError } from '../catalogue/catalogue.js';
 import { EventStore } from '../event-store/event-store.js';
@@ -20,6 +21,7 @@ export interface Issue {
   builtin: boolean;
 }
 
+/** A slug taken already; ProblemFilter answers it with 409. */
 export class AlreadyRegistered extends Error {}
 
 @Injectable()
@@ -65,9 +67,10 @@ export class RegistryService {
 
   /**
    * The references that do not resolve, as field errors, checked with one query per kind.
-   * `inBatch` says whether an earlier event of the same batch defines the reference.
+   * `inBatch` says whether an earlier event of the same batch defines the reference; `pathOf`
+   * names the field that holds it (its own path by default).
    */
-  async unresolved<R extends Reference>(refs: R[], inBatch: (ref: R) => boolean = () => false): Promise<FieldError[]> {
+  async unresolved<R extends Reference>(refs: R[], inBatch: (ref: R) => boolean = () => false, pathOf: (ref: R) => string = (r) => formatPath(r.path)): Promise<FieldError[]> {
     let reg = await this.load();
     if (refs.some((r) => (r.kind === 'actor' && !reg.actors.has(r.id)) || (r.kind === 'issue' && !reg.issues.has(r.id)))) {
       reg = await this.load(true); // registered by another server since we last looked
@@ -86,19 +89,20 @@ export class RegistryService {
         r.kind === 'actor' ? reg.actors.has(r.id)
         : r.kind === 'issue' ? reg.issues.has(r.id)
         : inBatch(r) || (r.kind === 'proposal' ? proposals : r.kind === 'agreement' ? agreements : events).has(r.id);
-      if (!ok) errors.push({ path: formatPath(r.path), message: r.kind === 'actor' || r.kind === 'issue' ? `unknown ${r.kind} "${r.id}"` : `no ${r.kind} "${r.id}" exists` });
+      if (!ok) errors.push({ path: pathOf(r), message: r.kind === 'actor' || r.kind === 'issue' ? `unknown ${r.kind} "${r.id}"` : `no ${r.kind} "${r.id}" exists` });
     }
     return errors;
   }
 
   /**
-   * Each of these proposals on record: who first tabled it, and its ProposalMade events that are
-   * not retracted (none: the proposal is off the record).
+   * Each of these proposals on record: who first tabled it, its ProposalMade events that are
+   * not retracted (none: the proposal is off the record), and every version's terms.
    */
-  async proposalsOnRecord(proposalIds: string[]): Promise<{ proposalId: string; proposer: string; liveEvents: string[] }[]> {
+  async proposalsOnRecord(proposalIds: string[]): Promise<{ proposalId: string; proposer: string; liveEvents: string[]; terms: Terms[] }[]> {
     return this.db.query(
       `SELECT p.data->>'proposalId' AS "proposalId",
               (array_agg(p.data->>'proposer' ORDER BY p.position))[1] AS proposer,
+              array_agg(p.data->'terms' ORDER BY p.position) AS terms,
               coalesce(array_agg(p.id::text) FILTER (WHERE NOT EXISTS (
                 SELECT 1 FROM events r WHERE r.type IN ('SourceAdded', 'ReportRetracted') AND r.type = 'ReportRetracted' AND r.data->>'eventId' = p.id::text
               )), '{}') AS "liveEvents"

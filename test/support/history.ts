@@ -5,7 +5,7 @@ import { parseEnvelope, type Envelope } from '../../src/catalogue/catalogue.js';
 import type { NewsEvent } from '../../src/catalogue/news-event.js';
 import { isCalendarDay, occurrenceClocks, startOf } from '../../src/catalogue/primitives.js';
 import type { StoredEvent } from '../../src/event-store/event-store.js';
-import { toNewsEvent } from '../../src/projections/projector/news-events.js';
+import { toNewsEvent } from '../../src/catalogue/stored-event.js';
 
 export function stored(envelopes: unknown[], recordedAt = new Date('2024-01-01T00:00:00Z')): StoredEvent[] {
   return envelopes.map((input, i) => {

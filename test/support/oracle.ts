@@ -6,11 +6,11 @@ import { NOW, type View } from '../../src/projections/evidence.js';
 import { replay } from '../../src/projections/projection.js';
 import { actorOfKey, positionsProjection, type ActorEntry } from '../../src/projections/positions/positions.fold.js';
 import { viewActor } from '../../src/projections/positions/positions.view.js';
-import { toNewsEvent } from '../../src/projections/projector/news-events.js';
+import { toNewsEvent } from '../../src/catalogue/stored-event.js';
 import { proposalsProjection, type ProposalDoc } from '../../src/projections/proposals/proposals.fold.js';
 import { viewProposal, type ProposalView } from '../../src/projections/proposals/proposals.view.js';
 import { statusProjection, viewStatus, type StatusDoc } from '../../src/projections/status/status.fold.js';
-import { timelineProjection, timelineSortKey, type TimelineDoc } from '../../src/projections/timeline/timeline.fold.js';
+import { isEntryKey, timelineProjection, timelineSortKey, type TimelineDoc } from '../../src/projections/timeline/timeline.fold.js';
 import { viewTimelineEntry, type TimelineEntry } from '../../src/projections/timeline/timeline.view.js';
 
 export const ROLES = new Map([['israel', 'party'], ['hamas', 'party'], ['egypt', 'mediator'], ['qatar', 'mediator'], ['us', 'mediator']]);
@@ -38,7 +38,7 @@ export interface Answers {
 export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLES.keys()]): Answers {
   const positions = replay(positionsProjection, events);
   const proposals = replay(proposalsProjection, events) as Map<string, ProposalDoc>;
-  const timeline = replay(timelineProjection, events) as Map<string, TimelineDoc>;
+  const timeline = replay(timelineProjection, events);
   const status = replay(statusProjection, events) as Map<string, StatusDoc>;
   const status_ = (id: string) => viewProposal(proposals.get(id), view)?.status ?? null;
   return {
@@ -50,7 +50,7 @@ export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLE
       .map((d) => viewProposal(d, view))
       .filter((p): p is ProposalView => p !== null)
       .sort((a, b) => a.proposedAt.localeCompare(b.proposedAt) || a.proposalId.localeCompare(b.proposalId)),
-    timeline: [...timeline.values()]
+    timeline: [...timeline].filter(([key]) => isEntryKey(key)).map(([, doc]) => doc as TimelineDoc)
       .sort((a, b) => timelineSortKey(a).localeCompare(timelineSortKey(b)))
       .map((d) => viewTimelineEntry(d, view))
       .filter((e): e is TimelineEntry => e !== null),

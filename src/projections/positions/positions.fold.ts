@@ -2,6 +2,7 @@
 // One small document per (actor, event) — `hamas/<event id>` — holding what that event says of
 // the actor, with its evidence; positions.view.ts cuts any (asOf, knownAt) view from them.
 import type { DataOf } from '../../catalogue/catalogue.js';
+import { actorsConcerned } from '../../catalogue/concerns.js';
 import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
 import { issuesTouchedBy, type Stance, type Terms } from '../../catalogue/primitives.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
@@ -46,32 +47,8 @@ export const entryKey = (actor: string, eventId: string) => `${actor}/${eventId}
 export const proposalKey = (proposalId: string) => `~proposal/${proposalId}`;
 export const actorOfKey = (key: string) => key.slice(0, key.indexOf('/'));
 
-/** The actors an event concerns: each gets an entry. */
-export function actorsOf(event: DomainEvent): string[] {
-  switch (event.type) {
-    case 'StatementIssued':
-      return [event.data.actor];
-    case 'ProposalMade':
-      return unique([event.data.proposer, ...(event.data.mediators ?? []), ...(event.data.addressedTo ?? [])]);
-    case 'ProposalResponded':
-      return [event.data.responder];
-    case 'MeetingHeld':
-      return unique([...event.data.participants.map((p) => p.actor), ...(event.data.host ? [event.data.host] : [])]);
-    case 'PressureApplied':
-      return unique([event.data.by, ...event.data.on]);
-    case 'AgreementReached':
-      return unique([...event.data.parties, ...(event.data.mediators ?? [])]);
-    case 'DetaineesReleased':
-      return [event.data.by];
-    case 'PositionClaimed':
-      return unique([event.data.claimant, ...event.data.about]);
-    case 'CeasefireStarted':
-    case 'CeasefireEnded':
-      return [];
-    default:
-      return assertNever(event);
-  }
-}
+/** The actors an event concerns (the catalogue's rule): each gets an entry. */
+export const actorsOf = (event: DomainEvent): string[] => actorsConcerned(event);
 
 function unique<T>(items: T[]): T[] {
   return [...new Set(items)];

@@ -1,12 +1,12 @@
 // Positions as a pure fold: histories replayed with no framework and no database.
-import { readFileSync } from 'node:fs';
+import { fixture } from '../../../test/support/fixtures.js';
 import { newsEvents } from '../../../test/support/history.js';
 import { NOW, type View } from '../evidence.js';
 import { replay } from '../projection.js';
 import { positionsProjection, type ActorEntry } from './positions.fold.js';
 import { DEFAULT_LIST_LIMIT, viewActor } from './positions.view.js';
 
-const founding = JSON.parse(readFileSync(new URL('../../../test/fixtures/founding-week.json', import.meta.url), 'utf8')).events as any[];
+const founding = fixture('founding-week').events;
 const roles = new Map([['israel', 'party'], ['hamas', 'party'], ['egypt', 'mediator'], ['qatar', 'mediator'], ['us', 'mediator']]);
 const day = (d: string) => Date.parse(`${d}T23:59:59.999Z`);
 

@@ -10,7 +10,8 @@ import { EventStore, type StoredEnvelope } from '../../event-store/event-store.j
 import { PROJECTIONS } from '../all-projections.js';
 import type { Projection } from '../projection.js';
 import { DocStore, type DocWrite, type ProjectionState } from './doc-store.js';
-import { toNewsEvent, withTargets } from './news-events.js';
+import { withTargets } from './news-events.js';
+import { toNewsEvent } from '../../catalogue/stored-event.js';
 import type { NewsEvent } from '../../catalogue/news-event.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');

@@ -1,10 +1,9 @@
 // Timeline (owns: every development in occurrence order). One document per event, sorted by
 // when it occurred; corrections update the entry of the event they are about.
-import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/news-event.js';
-import { issuesTouchedBy } from '../../catalogue/primitives.js';
+import { actorsConcerned, issuesConcerned } from '../../catalogue/concerns.js';
+import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { Changes, DocReader, Projection } from '../projection.js';
-import { actorsOf } from '../positions/positions.fold.js';
 
 export interface TimelineDoc {
   ev: Evidence;
@@ -16,33 +15,34 @@ export interface TimelineDoc {
   summary: string;
 }
 
-export function issuesOf(event: DomainEvent): string[] {
-  switch (event.type) {
-    case 'StatementIssued':
-    case 'PositionClaimed':
-      return [...new Set(event.data.stances.map((s) => s.issue))];
-    case 'MeetingHeld':
-      return event.data.topics ?? [];
-    case 'PressureApplied':
-      return [event.data.issue];
-    case 'ProposalMade':
-    case 'AgreementReached':
-      return issuesTouchedBy(event.data.terms);
-    case 'ProposalResponded':
-    case 'CeasefireStarted':
-    case 'CeasefireEnded':
-    case 'DetaineesReleased':
-      return [];
-    default:
-      return assertNever(event);
-  }
+/** What the timeline remembers of a proposal, for the issues an answer to it concerns. */
+export interface ProposalIssuesDoc {
+  proposalIssues: string[];
 }
 
-export function evolveTimeline(docs: DocReader<TimelineDoc>, event: NewsEvent): Changes<TimelineDoc> {
+export const proposalKey = (proposalId: string) => `~proposal/${proposalId}`;
+export const isEntryKey = (key: string) => !key.startsWith('~');
+
+function readsOf(event: NewsEvent): string[] {
+  const target = underlyingTarget(event);
+  if (target) return [target.id];
+  if (event.type === 'ProposalMade' || event.type === 'ProposalResponded') return [proposalKey(event.data.proposalId)];
+  return [];
+}
+
+export function evolveTimeline(docs: DocReader<TimelineDoc | ProposalIssuesDoc>, event: NewsEvent): Changes<TimelineDoc | ProposalIssuesDoc> {
   const correction = evidenceUpdate(event);
-  if (correction) return corrected(docs, [underlyingTarget(event)!.id], correction);
+  if (correction) return corrected(docs, readsOf(event), correction);
   const e = event as DomainEvent;
-  return new Map([[e.id, { ev: evidenceOf(e), type: e.type, occurredAt: e.occurredAt, reportedAt: e.reportedAt, actors: actorsOf(e), issues: issuesOf(e), summary: e.data.summary }]]);
+  const changes: Changes<TimelineDoc | ProposalIssuesDoc> = new Map();
+  let proposalIssues: string[] = [];
+  if (e.type === 'ProposalMade' || e.type === 'ProposalResponded') {
+    const known = (docs.get(proposalKey(e.data.proposalId)) as ProposalIssuesDoc | undefined)?.proposalIssues ?? [];
+    proposalIssues = e.type === 'ProposalMade' ? [...new Set([...known, ...issuesConcerned(e)])] : known;
+    if (e.type === 'ProposalMade' && proposalIssues.length !== known.length) changes.set(proposalKey(e.data.proposalId), { proposalIssues });
+  }
+  changes.set(e.id, { ev: evidenceOf(e), type: e.type, occurredAt: e.occurredAt, reportedAt: e.reportedAt, actors: actorsConcerned(e), issues: issuesConcerned(e, proposalIssues), summary: e.data.summary });
+  return changes;
 }
 
 /** Sorts by occurrence, then position: fixed-width so that text order is time order. */
@@ -50,13 +50,10 @@ export function timelineSortKey(doc: TimelineDoc): string {
   return `${String(doc.ev.stamp.occurred + 1e15).padStart(17, '0')}:${String(doc.ev.stamp.position).padStart(20, '0')}`;
 }
 
-export const timelineProjection: Projection<TimelineDoc> = {
+export const timelineProjection: Projection<TimelineDoc | ProposalIssuesDoc> = {
   name: 'timeline',
-  version: 3,
-  reads: (event) => {
-    const target = underlyingTarget(event);
-    return target ? [target.id] : [];
-  },
+  version: 4,
+  reads: readsOf,
   evolve: evolveTimeline,
-  sortKey: (_key, doc) => timelineSortKey(doc),
+  sortKey: (key, doc) => (isEntryKey(key) ? timelineSortKey(doc as TimelineDoc) : null),
 };
