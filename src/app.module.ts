@@ -16,6 +16,7 @@ import { KnownQueryGuard } from './http/known-query.guard.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { RateLimitGuard } from './http/rate-limit.guard.js';
 import { AdminController } from './projections/admin/admin.controller.js';
+import { AgreementsController } from './projections/agreements/agreements.controller.js';
 import { GetActorPositionHandler, GetPositionsHandler, GetStanceHistoryHandler } from './projections/positions/get-positions.query.js';
 import { PositionsController } from './projections/positions/positions.controller.js';
 import { DATABASE_URL, Projector } from './projections/projector/projector.service.js';
@@ -47,7 +48,7 @@ export class AppModule {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
       controllers: [
-        EventsController, PositionsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController, StreamController,
+        EventsController, PositionsController, AgreementsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController, StreamController,
         ...(deps.benchBaseline ? [BenchBaselineController] : []),
       ],
       providers: [

@@ -20,9 +20,9 @@ function query(v: View): string {
 
 async function served(app: TestApp, v: View) {
   const q = query(v);
-  const [positions, proposals, timeline, status] = await Promise.all(['/positions', '/proposals', '/timeline', '/status'].map((r) => app.get(`${r}${q}`)));
+  const [positions, proposals, timeline, status, agreements] = await Promise.all(['/positions', '/proposals', '/timeline', '/status', '/agreements'].map((r) => app.get(`${r}${q}`)));
   const { position: _p, asOf: _a, knownAt: _k, ...statusBody } = status.body;
-  return { positions: positions.body.actors, proposals: proposals.body.proposals, timeline: timeline.body.events, status: statusBody };
+  return { positions: positions.body.actors, proposals: proposals.body.proposals, timeline: timeline.body.events, status: statusBody, agreements: agreements.body.agreements };
 }
 
 describe('persisted projections agree with the specification', () => {

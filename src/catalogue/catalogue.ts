@@ -2,9 +2,11 @@
 // events the folds receive). Imports nothing of Nest or TypeORM, so folds and tests use it bare.
 import { z } from 'zod';
 import type { Reference } from './define-event.js';
+import { AgreementRatified } from './events/agreement-ratified.js';
 import { AgreementReached } from './events/agreement-reached.js';
 import { CeasefireEnded } from './events/ceasefire-ended.js';
 import { CeasefireStarted } from './events/ceasefire-started.js';
+import { CeasefireViolated } from './events/ceasefire-violated.js';
 import { DetaineesReleased } from './events/detainees-released.js';
 import { MeetingHeld } from './events/meeting-held.js';
 import { PressureApplied } from './events/pressure-applied.js';
@@ -24,7 +26,9 @@ export const EVENT_DEFINITIONS = [
   MeetingHeld,
   PressureApplied,
   AgreementReached,
+  AgreementRatified,
   CeasefireStarted,
+  CeasefireViolated,
   CeasefireEnded,
   DetaineesReleased,
   PositionClaimed,

@@ -30,9 +30,13 @@ export function actorsConcerned(event: Development): string[] {
     case 'PressureApplied':
       return unique([event.data.by, ...event.data.on]);
     case 'AgreementReached':
-      return unique([...event.data.parties, ...(event.data.mediators ?? [])]);
+      // The actors this posting names: a later posting that leaves the parties out concerns only whom it names.
+      return unique([...(event.data.parties ?? []), ...(event.data.mediators ?? []), ...(event.data.guarantors ?? [])]);
+    case 'AgreementRatified':
     case 'DetaineesReleased':
       return [event.data.by];
+    case 'CeasefireViolated':
+      return event.data.by ? [event.data.by] : [];
     case 'CeasefireStarted':
     case 'CeasefireEnded':
       return [];
@@ -55,13 +59,16 @@ export function issuesConcerned(event: Development, proposalIssues: readonly str
     case 'PressureApplied':
       return [event.data.issue];
     case 'ProposalMade':
-    case 'AgreementReached':
       return issuesTouchedBy(event.data.terms);
+    case 'AgreementReached':
+      return unique([...(event.data.terms ? issuesTouchedBy(event.data.terms) : []), ...(event.data.phases ?? []).flatMap((p) => (p.terms ? issuesTouchedBy(p.terms) : []))]);
     case 'ProposalResponded':
       return unique([...proposalIssues, ...(event.data.stances ?? []).map((s) => s.issue), ...(event.data.terms ? issuesTouchedBy(event.data.terms) : [])]);
     case 'CeasefireStarted':
     case 'CeasefireEnded':
+    case 'CeasefireViolated':
     case 'DetaineesReleased':
+    case 'AgreementRatified':
       return [];
     default:
       return assertNever(event);

@@ -121,6 +121,9 @@ export function endOf(value: string): number {
   return isCalendarDay(value) ? Date.parse(`${value}T00:00:00Z`) + 86_400_000 - 1 : Date.parse(value);
 }
 
+/** A date or a date-time with offset that may lie in the future (a deadline), unlike an event's own clocks. */
+export const moment = () => z.string().refine((v) => isCalendarDay(v) || isDateTime(v), 'must be a date (YYYY-MM-DD) or a date-time with offset');
+
 export const attribution = z.enum(['official', 'named', 'anonymous']);
 export type Attribution = z.infer<typeof attribution>;
 

@@ -51,6 +51,7 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
     if (errors.length) throw new InvalidInput(errors, 'The request refers to something that does not exist; see errors.');
     await this.checkCorrections(envelopes, ids, fieldOf);
     await this.checkProposals(envelopes);
+    await this.checkAgreements(envelopes, fieldOf);
 
     const now = new Date();
     const concerns = await this.concerns(envelopes, ids);
@@ -69,6 +70,31 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
     });
     const refs = refsOf.flatMap((own, i) => own.map((r) => ({ ...r, index: i })));
     return this.registry.unresolved(refs, (r) => (defined.get(`${r.kind}:${r.id}`) ?? Infinity) < r.index, (r) => fieldOf(r.index, r.path));
+  }
+
+  /**
+   * An agreement is first recorded with its parties and terms (a later posting may carry only
+   * what changes); it is ratified by one of its parties, as its latest posting names them (400).
+   */
+  private async checkAgreements(envelopes: Envelope[], fieldOf: FieldOf): Promise<void> {
+    const named = [...new Set(envelopes.flatMap((e) => (e.type === 'AgreementReached' || e.type === 'AgreementRatified' ? [e.data.agreementId] : [])))];
+    if (named.length === 0) return;
+    const parties = new Map((await this.registry.agreementsOnRecord(named)).map((a) => [a.agreementId, a.parties]));
+    const errors: FieldError[] = [];
+    envelopes.forEach((e, i) => {
+      if (e.type === 'AgreementReached') {
+        const known = parties.has(e.data.agreementId);
+        for (const field of ['parties', 'terms'] as const) {
+          if (!known && e.data[field] === undefined) errors.push({ path: fieldOf(i, ['data', field]), message: `required when agreement ${e.data.agreementId} is first recorded` });
+        }
+        if (e.data.parties || !known) parties.set(e.data.agreementId, e.data.parties ?? []);
+      }
+      if (e.type === 'AgreementRatified') {
+        const of = parties.get(e.data.agreementId);
+        if (of && !of.includes(e.data.by)) errors.push({ path: fieldOf(i, ['data', 'by']), message: `${e.data.by} is not a party to agreement ${e.data.agreementId} (its parties: ${of.join(', ')})` });
+      }
+    });
+    if (errors.length) throw new InvalidInput(errors);
   }
 
   /**

@@ -11,7 +11,9 @@ import { stanceHistory, type StanceChange } from './positions/stance-history.js'
 import { DocStore } from './projector/doc-store.js';
 import type { ProposalDoc } from './proposals/proposals.fold.js';
 import { viewProposal, type ProposalView } from './proposals/proposals.view.js';
-import { viewStatus, type StatusDoc, type StatusView } from './status/status.fold.js';
+import { viewCeasefire, viewStatus, type StatusDoc, type StatusView } from './status/status.fold.js';
+import type { AgreementDoc } from './agreements/agreements.fold.js';
+import { viewAgreement, type AgreementView } from './agreements/agreements.view.js';
 import type { TimelineDoc } from './timeline/timeline.fold.js';
 import { viewTimelineEntry, type TimelineEntry, type TimelineFilter } from './timeline/timeline.view.js';
 
@@ -20,6 +22,7 @@ export class ReadModels {
   private readonly docs: DocStore;
   private readonly entries: DocCache<ActorEntry>;
   private readonly proposalDocs: DocCache<ProposalDoc>;
+  private readonly agreementDocs: DocCache<AgreementDoc>;
   /**
    * Answers for "now", what most readers ask for: computed once per version of the read models,
    * and serialised once too (at tens of KB, serialising dominated the cost of a request). Keyed
@@ -35,6 +38,7 @@ export class ReadModels {
     const states = new ActiveStates(this.docs);
     this.entries = new DocCache<ActorEntry>(states, 'positions', (key) => (key.startsWith('~') ? undefined : actorOfKey(key)), byOccurrence);
     this.proposalDocs = new DocCache<ProposalDoc>(states, 'proposals', () => '', (a, b) => (a.proposalId < b.proposalId ? -1 : 1));
+    this.agreementDocs = new DocCache<AgreementDoc>(states, 'agreements', () => '', (a, b) => (a.agreementId < b.agreementId ? -1 : 1));
   }
 
   /** The log position the answers reflect. */
@@ -67,9 +71,9 @@ export class ReadModels {
   }
 
   private async nowAnswer(route: 'all' | 'one', actors: Actor[], limit: number): Promise<NowAnswer> {
-    await Promise.all([this.entries.ready(), this.proposalDocs.ready()]);
+    await Promise.all([this.entries.ready(), this.proposalDocs.ready(), this.agreementDocs.ready()]);
     const key = `${route}|${route === 'one' ? actors[0].slug : ''}|${limit}`;
-    const version = `${this.entries.version}|${this.proposalDocs.version}`;
+    const version = `${this.entries.version}|${this.proposalDocs.version}|${this.agreementDocs.version}`;
     const memo = this.now.get(key);
     if (memo?.version === version && sameRegistry(memo.registry, actors)) return memo;
     // Taken before computing: the caches only move forward, so the answer reflects at least this.
@@ -80,9 +84,9 @@ export class ReadModels {
     return answer;
   }
 
-  /** The log position both cached projections reflect. */
+  /** The log position the cached projections reflect. */
   private cachedPosition(): number {
-    return Math.min(this.entries.position, this.proposalDocs.position);
+    return Math.min(this.entries.position, this.proposalDocs.position, this.agreementDocs.position);
   }
 
   private async actor(slug: string): Promise<Actor> {
@@ -94,10 +98,11 @@ export class ReadModels {
   private async computePositions(view: View, actors: Actor[], limit: number): Promise<ActorPosition[]> {
     const byActor = new Map<string, readonly ActorEntry[]>();
     for (const a of actors) byActor.set(a.slug, inView(await this.entries.group(a.slug), view));
-    await this.proposalDocs.ready();
+    await Promise.all([this.proposalDocs.ready(), this.agreementDocs.ready()]);
     const status = (id: string) => viewProposal(this.proposalDocs.peek('', id), view)?.status ?? null;
+    const agreementStatus = (id: string) => viewAgreement(this.agreementDocs.peek('', id), view, NO_CEASEFIRE)?.status ?? null;
     const roles = new Map((await this.registry.actors()).map((a) => [a.slug, a.role as string]));
-    return actors.map((a) => viewActor(a, byActor.get(a.slug) ?? [], view, roles, status, limit));
+    return actors.map((a) => viewActor(a, byActor.get(a.slug) ?? [], view, roles, status, agreementStatus, limit));
   }
 
   async history(slug: string, issue: string, view: View): Promise<StanceChange[]> {
@@ -131,6 +136,26 @@ export class ReadModels {
     return rows.map((r) => viewTimelineEntry(r.doc, view, filter)).filter((e): e is TimelineEntry => e !== null);
   }
 
+  async agreements(view: View): Promise<AgreementView[]> {
+    const [docs, ceasefire] = await Promise.all([this.agreementDocs.group(''), this.ceasefire(view)]);
+    return docs
+      .map((doc) => viewAgreement(doc, view, ceasefire))
+      .filter((a): a is AgreementView => a !== null)
+      .sort((a, b) => byFirstPosting(a, b));
+  }
+
+  async agreement(id: string, view: View): Promise<AgreementView> {
+    const [, ceasefire] = await Promise.all([this.agreementDocs.ready(), this.ceasefire(view)]);
+    const doc = this.agreementDocs.peek('', id);
+    const agreement = viewAgreement(doc, view, ceasefire);
+    if (!agreement) throw new NotFound(`no agreement "${id}" is on record${doc ? ' in this view' : ''}`);
+    return agreement;
+  }
+
+  private async ceasefire(view: View) {
+    return viewCeasefire((await this.docs.activeInView<StatusDoc>('status', view)).map((r) => r.doc), view);
+  }
+
   async status(view: View): Promise<StatusView> {
     const rows = await this.docs.activeInView<StatusDoc>('status', view);
     return viewStatus(rows.map((r) => r.doc), view);
@@ -155,6 +180,14 @@ interface NowAnswer {
 function sameRegistry(a: Actor[], b: Actor[]): boolean {
   return a.length === b.length && a.every((actor, i) => actor === b[i]);
 }
+
+/** Agreements in the order they were first posted (ties by id). */
+function byFirstPosting(a: AgreementView, b: AgreementView): number {
+  return a.versions[0].occurredAt.localeCompare(b.versions[0].occurredAt) || a.agreementId.localeCompare(b.agreementId);
+}
+
+/** What an agreement's status needs of the ceasefire: nothing (its ceasefire fields are not read). */
+const NO_CEASEFIRE = { inEffect: false, since: null, violations: [] };
 
 function isNow(view: View): boolean {
   return !Number.isFinite(view.asOf) && !Number.isFinite(view.knownAt);

@@ -113,6 +113,19 @@ export class RegistryService {
     );
   }
 
+  /** Each of these agreements on record with the parties its latest posting that names them names. */
+  async agreementsOnRecord(agreementIds: string[]): Promise<{ agreementId: string; parties: string[] }[]> {
+    const rows: { agreementId: string; parties: string[] | null }[] = await this.db.query(
+      `SELECT data->>'agreementId' AS "agreementId",
+              (array_agg(data->'parties' ORDER BY position DESC) FILTER (WHERE data ? 'parties'))[1] AS parties
+         FROM events
+        WHERE type = 'AgreementReached' AND data->>'agreementId' = ANY($1)
+        GROUP BY 1`,
+      [agreementIds],
+    );
+    return rows.map((r) => ({ agreementId: r.agreementId, parties: r.parties ?? [] }));
+  }
+
   private async load(fresh = false): Promise<{ actors: Map<string, Actor>; issues: Map<string, Issue> }> {
     if (this.cache && !fresh) return this.cache;
     const [actors, issues] = await Promise.all([

@@ -42,6 +42,7 @@ function build(steps: Step[]): Envelope[] {
   const events: Envelope[] = [];
   const times = new Map<string, { occurred: number; reported: number }>();
   const proposals: { proposalId: string; eventId: string }[] = [];
+  const agreements: { agreementId: string; parties: string[] }[] = [];
   const retracted = new Set<string>();
   let clock = BASE;
 
@@ -95,13 +96,34 @@ function build(steps: Step[]): Envelope[] {
       push('ProposalResponded', { proposalId: proposal.proposalId, responder, response: pick(['accepted', 'rejected', 'countered', 'considering'], 2), ...extra, summary: `response ${i}` }, o, r);
     } else if (s.kind < 60) {
       const participants = [...new Set([pick(ACTORS, 0), pick(ACTORS, 1), pick(ACTORS, 2)])].map((actor) => ({ actor }));
-      push('MeetingHeld', { participants, ...(s.pick[3] % 2 ? { host: pick(ACTORS, 4) } : {}), location: { city: 'Cairo', country: 'Egypt' }, topics: [pick(ISSUES, 5)], summary: `meeting ${i}` }, occurred, reported);
+      push('MeetingHeld', { participants, ...(s.pick[3] % 2 ? { host: pick(ACTORS, 4) } : {}), ...(s.pick[4] % 3 === 0 ? { format: 'indirect' } : {}), location: { city: 'Cairo', country: 'Egypt' }, topics: [pick(ISSUES, 5)], summary: `meeting ${i}` }, occurred, reported);
     } else if (s.kind < 67) {
-      push('PressureApplied', { by: pick(ACTORS, 0), on: [pick(ACTORS, 1)], issue: pick(ISSUES, 2), demand: `demand ${i}`, summary: `pressure ${i}` }, occurred, reported);
-    } else if (s.kind < 73) {
-      push(pick(['CeasefireStarted', 'CeasefireEnded'], 0), { summary: `ceasefire ${i}` }, occurred, reported);
+      push('PressureApplied', { by: pick(ACTORS, 0), on: [pick(ACTORS, 1)], issue: pick(ISSUES, 2), demand: `demand ${i}`, ...(s.pick[3] % 2 ? { deadline: iso(occurred + 7 * 86_400_000) } : {}), summary: `pressure ${i}` }, occurred, reported);
+    } else if (s.kind < 70) {
+      const agreement = agreements.length && s.pick[4] % 3 === 0 ? pick(agreements, 1) : undefined;
+      if (agreement) {
+        // A later posting carries only what changes: signed, a phase added, a guarantor.
+        push('AgreementReached', { agreementId: agreement.agreementId, status: 'signed', ...(s.pick[5] % 2 ? { phases: [{ phase: 1, summary: 'one' }, { phase: 2, durationDays: { min: 30, max: 42 }, summary: 'two' }] } : { guarantors: [pick(ACTORS, 2)] }), summary: `agreement update ${i}` }, occurred, reported);
+      } else {
+        const agreementId = `a${agreements.length + 1}`;
+        const parties = [...new Set([pick(ACTORS, 0), pick(ACTORS, 1)])];
+        agreements.push({ agreementId, parties });
+        push('AgreementReached', { agreementId, parties, mediators: [pick(ACTORS, 2)], terms: { ceasefire: { kind: 'temporary', durationDays: 42 } }, ...(s.pick[3] % 2 ? { status: 'announced' } : {}), ...(s.pick[5] % 2 ? { phases: [{ phase: 1, summary: 'first' }] } : {}), summary: `agreement ${i}` }, occurred, reported);
+      }
+    } else if (s.kind < 72) {
+      if (!agreements.length) return;
+      const agreement = pick(agreements, 1);
+      push('AgreementRatified', { agreementId: agreement.agreementId, by: pick(agreement.parties, 2), summary: `ratified ${i}` }, occurred, reported);
+    } else if (s.kind < 75) {
+      const agreement = agreements.length && s.pick[3] % 2 ? pick(agreements, 1) : undefined;
+      const started = { ...(agreement ? { agreementId: agreement.agreementId, ...(s.pick[4] % 2 ? { phase: 1 + (s.pick[5] % 3) } : {}) } : {}), kind: agreement ? 'agreed' : pick(['de-facto', 'unilateral'], 2), summary: `ceasefire ${i}` };
+      if (s.pick[0] % 3 === 0) push('CeasefireEnded', { summary: `ceasefire ended ${i}` }, occurred, reported);
+      else push('CeasefireStarted', started, occurred, reported);
+    } else if (s.kind < 77) {
+      push('CeasefireViolated', { ...(s.pick[1] % 2 ? { by: pick(ACTORS, 2) } : {}), summary: `violation ${i}` }, occurred, reported);
     } else if (s.kind < 79) {
-      push('DetaineesReleased', { by: pick(ACTORS, 0), count: 1 + (s.pick[1] % 50), summary: `release ${i}` }, occurred, reported);
+      const count = 1 + (s.pick[1] % 50);
+      push('DetaineesReleased', { by: pick(ACTORS, 0), count, ...(s.pick[2] % 3 === 0 ? { deceased: s.pick[3] % (count + 1) } : {}), summary: `release ${i}` }, occurred, reported);
     } else if (s.kind < 87 && domain.length) {
       const target = pick(domain, 0);
       const [o, r] = after(target.id);

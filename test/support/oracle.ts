@@ -9,7 +9,9 @@ import { viewActor } from '../../src/projections/positions/positions.view.js';
 import { toNewsEvent } from '../../src/catalogue/stored-event.js';
 import { proposalsProjection, type ProposalDoc } from '../../src/projections/proposals/proposals.fold.js';
 import { viewProposal, type ProposalView } from '../../src/projections/proposals/proposals.view.js';
-import { statusProjection, viewStatus, type StatusDoc } from '../../src/projections/status/status.fold.js';
+import { statusProjection, viewCeasefire, viewStatus, type StatusDoc } from '../../src/projections/status/status.fold.js';
+import { agreementsProjection, type AgreementDoc } from '../../src/projections/agreements/agreements.fold.js';
+import { viewAgreement, type AgreementView } from '../../src/projections/agreements/agreements.view.js';
 import { isEntryKey, timelineProjection, timelineSortKey, type TimelineDoc } from '../../src/projections/timeline/timeline.fold.js';
 import { viewTimelineEntry, type TimelineEntry } from '../../src/projections/timeline/timeline.view.js';
 
@@ -33,6 +35,7 @@ export interface Answers {
   proposals: ProposalView[];
   timeline: TimelineEntry[];
   status: ReturnType<typeof viewStatus>;
+  agreements: AgreementView[];
 }
 
 export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLES.keys()]): Answers {
@@ -40,11 +43,14 @@ export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLE
   const proposals = replay(proposalsProjection, events) as Map<string, ProposalDoc>;
   const timeline = replay(timelineProjection, events);
   const status = replay(statusProjection, events) as Map<string, StatusDoc>;
+  const agreementDocs = replay(agreementsProjection, events) as Map<string, AgreementDoc>;
   const status_ = (id: string) => viewProposal(proposals.get(id), view)?.status ?? null;
+  const ceasefire = viewCeasefire([...status.values()], view);
+  const agreementStatus = (id: string) => viewAgreement(agreementDocs.get(id), view, ceasefire)?.status ?? null;
   return {
     positions: actors.map((a) => {
       const entries = [...positions].filter(([k]) => !k.startsWith('~') && actorOfKey(k) === a).map(([, d]) => d as ActorEntry);
-      return viewActor({ slug: a, name: NAMES.get(a) ?? a, role: (ROLES.get(a) ?? 'party') as 'party' | 'mediator' }, entries, view, ROLES, status_);
+      return viewActor({ slug: a, name: NAMES.get(a) ?? a, role: (ROLES.get(a) ?? 'party') as 'party' | 'mediator' }, entries, view, ROLES, status_, agreementStatus);
     }),
     proposals: [...proposals.values()]
       .map((d) => viewProposal(d, view))
@@ -55,6 +61,10 @@ export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLE
       .map((d) => viewTimelineEntry(d, view))
       .filter((e): e is TimelineEntry => e !== null),
     status: viewStatus([...status.values()], view),
+    agreements: [...agreementDocs.values()]
+      .map((d) => viewAgreement(d, view, ceasefire))
+      .filter((a): a is AgreementView => a !== null)
+      .sort((a, b) => a.versions[0].occurredAt.localeCompare(b.versions[0].occurredAt) || a.agreementId.localeCompare(b.agreementId)),
   };
 }
 

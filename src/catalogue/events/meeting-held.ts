@@ -4,7 +4,7 @@ import { list, slug, text } from '../primitives.js';
 
 export const MeetingHeld = defineEvent({
   type: 'MeetingHeld',
-  description: 'A meeting took place; it is listed under every participant, the host and mediators shown as mediating.',
+  description: 'A meeting took place, `direct` (default) or `indirect` (only through mediators); it is listed under every participant with its format, the host and mediators shown as mediating.',
   data: z
     .object({
       meetingId: idString().optional(),
@@ -13,6 +13,8 @@ export const MeetingHeld = defineEvent({
       location: z.object({ city: text(200).optional(), country: text(200) }).strict(),
       topics: list(slug()).optional(),
       tone: z.enum(['positive', 'neutral', 'tense']).optional(),
+      /** `indirect`: the sides met only through mediators (default `direct`). */
+      format: z.enum(['direct', 'indirect']).optional(),
       summary: text(),
     })
     .strict(),

@@ -19,6 +19,7 @@ export interface Claim {
 }
 
 export type ProposalRole = 'proposer' | 'responder' | 'mediator' | 'addressee';
+export type AgreementRole = 'party' | 'mediator' | 'guarantor';
 
 /** What one event says about one actor. */
 export interface ActorEntry {
@@ -30,9 +31,10 @@ export interface ActorEntry {
   /** What another actor says of this one (PositionClaimed): never this actor's own stance. */
   claimed?: { by: string; claims: Claim[] };
   proposals?: { proposalId: string; role: ProposalRole }[];
-  meeting?: { meetingId?: string; with: string[]; host?: string; location: { city?: string; country: string }; tone?: string; summary: string };
-  applied?: { on: string[]; issue: string; demand: string };
-  received?: { by: string; issue: string; demand: string };
+  agreements?: { agreementId: string; role: AgreementRole }[];
+  meeting?: { meetingId?: string; with: string[]; host?: string; location: { city?: string; country: string }; tone?: string; format?: 'direct' | 'indirect'; summary: string };
+  applied?: { on: string[]; issue: string; demand: string; deadline?: string };
+  received?: { by: string; issue: string; demand: string; deadline?: string };
 }
 
 /** What positions remembers of a proposal to fold responses to it. */
@@ -101,22 +103,33 @@ function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Changes<Posit
       const d = e.data;
       const everyone = actorsOf(e);
       for (const actor of everyone) {
-        entry(actor).meeting = defined({ meetingId: d.meetingId, with: everyone.filter((o) => o !== actor), host: d.host, location: d.location, tone: d.tone, summary: d.summary });
+        entry(actor).meeting = defined({ meetingId: d.meetingId, with: everyone.filter((o) => o !== actor), host: d.host, location: d.location, tone: d.tone, format: d.format, summary: d.summary });
       }
       break;
     }
     case 'PressureApplied': {
       const d = e.data;
       entry(d.by).claims = [{ issue: d.issue, stance: 'demands', summary: d.summary, conditions: [d.demand], on: d.on }];
-      entry(d.by).applied = { on: d.on, issue: d.issue, demand: d.demand };
-      for (const target of d.on) if (target !== d.by) entry(target).received = { by: d.by, issue: d.issue, demand: d.demand };
+      entry(d.by).applied = defined({ on: d.on, issue: d.issue, demand: d.demand, deadline: d.deadline });
+      for (const target of d.on) if (target !== d.by) entry(target).received = defined({ by: d.by, issue: d.issue, demand: d.demand, deadline: d.deadline });
       break;
     }
-    case 'AgreementReached':
-      for (const party of e.data.parties) entry(party).claims = issuesTouchedBy(e.data.terms).map((issue) => ({ issue, stance: 'supports', summary: e.data.summary, terms: e.data.terms }));
+    case 'AgreementReached': {
+      const d = e.data;
+      // Announced or signed, each posting that carries parties and terms sets their stances.
+      const terms = d.terms;
+      if (terms) for (const party of d.parties ?? []) entry(party).claims = issuesTouchedBy(terms).map((issue) => ({ issue, stance: 'supports', summary: d.summary, terms }));
+      const roles: [string, AgreementRole][] = [...(d.parties ?? []).map((a): [string, AgreementRole] => [a, 'party']), ...(d.mediators ?? []).map((a): [string, AgreementRole] => [a, 'mediator']), ...(d.guarantors ?? []).map((a): [string, AgreementRole] => [a, 'guarantor'])];
+      for (const [actor, role] of roles) {
+        const en = entry(actor);
+        if (!en.agreements?.length) en.agreements = [{ agreementId: d.agreementId, role }];
+      }
       break;
+    }
     case 'CeasefireStarted':
     case 'CeasefireEnded':
+    case 'CeasefireViolated':
+    case 'AgreementRatified':
     case 'DetaineesReleased':
       break;
     default:
@@ -164,7 +177,7 @@ export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent)
 
 export const positionsProjection: Projection<PositionsDoc> = {
   name: 'positions',
-  version: 3,
+  version: 4,
   reads: readsOf,
   evolve: evolvePositions,
 };

@@ -14,7 +14,7 @@ function positionOf(events: unknown[], actor: string, view: View = NOW, limit?: 
   const docs = replay(positionsProjection, newsEvents(events));
   const info = { slug: actor, name: actor, role: (roles.get(actor) ?? 'party') as 'party' | 'mediator' };
   const entries = [...docs].filter(([key]) => key.startsWith(`${actor}/`)).map(([, doc]) => doc as ActorEntry);
-  return viewActor(info, entries, view, roles, () => 'tabled', limit);
+  return viewActor(info, entries, view, roles, () => 'tabled', () => 'signed', limit);
 }
 
 const say = (id: string, actor: string, issue: string, stance: string, occurredAt: string, reportedAt: string, attribution = 'named', outlet = 'Reuters') => ({

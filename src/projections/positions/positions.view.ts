@@ -44,6 +44,7 @@ export interface ActorPosition {
   /** Per issue, each claimant's latest claim about this actor, by claimant. Never its own stance. */
   claims: Record<string, ClaimCell[]>;
   proposals: { proposalId: string; role: string; status: string | null }[];
+  agreements: { agreementId: string; role: string; status: string }[];
   meetings: {
     eventId: string;
     meetingId?: string;
@@ -53,16 +54,17 @@ export interface ActorPosition {
     mediators: string[];
     location: { city?: string; country: string };
     tone?: string;
+    format: 'direct' | 'indirect';
     summary: string;
   }[];
   pressure: {
-    applied: { eventId: string; occurredAt: string; on: string[]; issue: string; demand: string }[];
-    received: { eventId: string; occurredAt: string; by: string; issue: string; demand: string }[];
+    applied: { eventId: string; occurredAt: string; on: string[]; issue: string; demand: string; deadline?: string }[];
+    received: { eventId: string; occurredAt: string; by: string; issue: string; demand: string; deadline?: string }[];
   };
   lastEventAt: string | null;
   position: number;
   /** How many of each list there are in this view; the lists hold the latest `limit`. */
-  totals: { proposals: number; meetings: number; applied: number; received: number };
+  totals: { proposals: number; agreements: number; meetings: number; applied: number; received: number };
 }
 
 /** The latest items kept in each list of a position (and in a stance's evidence) unless asked otherwise. */
@@ -82,6 +84,7 @@ export interface DatedClaim extends Claim {
  * @param entries the actor's entries (the reader's cache keeps them in occurrence order already)
  * @param roles every registered actor's default role, to show who mediated a meeting
  * @param proposalStatus the status of a proposal in the same view (null when it is not on record)
+ * @param agreementStatus the status of an agreement in the same view (null when it is not on record)
  */
 export function viewActor(
   info: ActorInfo,
@@ -89,6 +92,7 @@ export function viewActor(
   view: View,
   roles: ReadonlyMap<string, string>,
   proposalStatus: (proposalId: string) => string | null,
+  agreementStatus: (agreementId: string) => string | null,
   limit = DEFAULT_LIST_LIMIT,
 ): ActorPosition {
   entries = inOccurrenceOrder(entries);
@@ -96,10 +100,11 @@ export function viewActor(
   const claimRuns = new Map<string, { issue: string; by: string; claims: DatedClaim[]; closed: boolean }>();
   const seen = new Set<string>();
   const links: { proposalId: string; role: string }[] = [];
+  const agreementLinks: { agreementId: string; role: string }[] = [];
   const meetings: ActorEntry[] = [];
   const applied: ActorEntry[] = [];
   const received: ActorEntry[] = [];
-  const totals = { proposals: 0, meetings: 0, applied: 0, received: 0 };
+  const totals = { proposals: 0, agreements: 0, meetings: 0, applied: 0, received: 0 };
   let last: ActorEntry | undefined;
   let position = 0;
 
@@ -128,11 +133,16 @@ export function viewActor(
       const key = `${p.proposalId}\u0000${p.role}`;
       if (!seen.has(key) && seen.add(key)) links.push(p);
     }
+    for (const a of e.agreements ?? []) {
+      const key = `${a.agreementId}\u0000${a.role}`;
+      if (!seen.has(`agreement\u0000${key}`) && seen.add(`agreement\u0000${key}`)) agreementLinks.push(a);
+    }
     if (e.meeting && totals.meetings++ < limit) meetings.push(e);
     if (e.applied && totals.applied++ < limit) applied.push(e);
     if (e.received && totals.received++ < limit) received.push(e);
   }
   totals.proposals = links.length;
+  totals.agreements = agreementLinks.length;
 
   // Built from entries, not by assigning to `{}`: issue slugs are data (Object.fromEntries
   // defines own properties, whatever the name).
@@ -177,6 +187,13 @@ export function viewActor(
     if (status !== null) proposals.push({ proposalId: p.proposalId, role: p.role, status });
   }
 
+  const agreements: { agreementId: string; role: string; status: string }[] = [];
+  for (const a of agreementLinks) {
+    if (agreements.length >= limit) break;
+    const status = agreementStatus(a.agreementId);
+    if (status !== null) agreements.push({ agreementId: a.agreementId, role: a.role, status });
+  }
+
   return {
     actor: info.slug,
     name: info.name,
@@ -184,6 +201,7 @@ export function viewActor(
     stances,
     claims: Object.fromEntries(claimsByIssue),
     proposals: proposals.reverse(),
+    agreements: agreements.reverse(),
     meetings: meetings.reverse().map((e) => {
       const m = e.meeting!;
       const everyone = [info.slug, ...m.with];
@@ -196,6 +214,7 @@ export function viewActor(
         mediators: everyone.filter((a) => a === m.host || roles.get(a) === 'mediator'),
         location: m.location,
         ...(m.tone ? { tone: m.tone } : {}),
+        format: m.format ?? 'direct',
         summary: m.summary,
       };
     }),

@@ -54,8 +54,10 @@ function proposalsOf(event: DomainEvent): string[] {
     case 'PositionClaimed':
     case 'MeetingHeld':
     case 'PressureApplied':
+    case 'AgreementRatified':
     case 'CeasefireStarted':
     case 'CeasefireEnded':
+    case 'CeasefireViolated':
     case 'DetaineesReleased':
       return [];
     default:
@@ -92,7 +94,7 @@ export function evolveProposals(docs: DocReader<ProposalDoc>, event: NewsEvent):
       const d = e.data;
       if (!d.proposalId) return new Map();
       const doc = get(d.proposalId);
-      return new Map([[d.proposalId, { ...doc, agreements: [...doc.agreements, { ev, occurredAt: e.occurredAt, agreementId: d.agreementId, parties: d.parties }] }]]);
+      return new Map([[d.proposalId, { ...doc, agreements: [...doc.agreements, { ev, occurredAt: e.occurredAt, agreementId: d.agreementId, parties: d.parties ?? [] }] }]]);
     }
     default:
       return new Map();

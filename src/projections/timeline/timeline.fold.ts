@@ -13,6 +13,8 @@ export interface TimelineDoc {
   actors: string[];
   issues: string[];
   summary: string;
+  /** A meeting's format, direct or indirect. */
+  format?: 'direct' | 'indirect';
 }
 
 /** What the timeline remembers of a proposal, for the issues an answer to it concerns. */
@@ -41,7 +43,9 @@ export function evolveTimeline(docs: DocReader<TimelineDoc | ProposalIssuesDoc>,
     proposalIssues = e.type === 'ProposalMade' ? [...new Set([...known, ...issuesConcerned(e)])] : known;
     if (e.type === 'ProposalMade' && proposalIssues.length !== known.length) changes.set(proposalKey(e.data.proposalId), { proposalIssues });
   }
-  changes.set(e.id, { ev: evidenceOf(e), type: e.type, occurredAt: e.occurredAt, reportedAt: e.reportedAt, actors: actorsConcerned(e), issues: issuesConcerned(e, proposalIssues), summary: e.data.summary });
+  const entry: TimelineDoc = { ev: evidenceOf(e), type: e.type, occurredAt: e.occurredAt, reportedAt: e.reportedAt, actors: actorsConcerned(e), issues: issuesConcerned(e, proposalIssues), summary: e.data.summary };
+  if (e.type === 'MeetingHeld') entry.format = e.data.format ?? 'direct';
+  changes.set(e.id, entry);
   return changes;
 }
 
@@ -52,7 +56,7 @@ export function timelineSortKey(doc: TimelineDoc): string {
 
 export const timelineProjection: Projection<TimelineDoc | ProposalIssuesDoc> = {
   name: 'timeline',
-  version: 4,
+  version: 5,
   reads: readsOf,
   evolve: evolveTimeline,
   sortKey: (key, doc) => (isEntryKey(key) ? timelineSortKey(doc as TimelineDoc) : null),

@@ -12,6 +12,7 @@ export interface TimelineEntry {
   actors: string[];
   issues: string[];
   summary: string;
+  format?: 'direct' | 'indirect';
   confidence: Confidence;
   sources: Source[];
 }
@@ -40,6 +41,7 @@ export function viewTimelineEntry(doc: TimelineDoc, view: View, filter: Timeline
     actors: doc.actors,
     issues: doc.issues,
     summary: doc.summary,
+    ...(doc.format ? { format: doc.format } : {}),
     confidence: confidenceIn(doc.ev, view),
     sources: sourcesInView(doc.ev, view),
   };

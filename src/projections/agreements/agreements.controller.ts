@@ -1,0 +1,29 @@
+// GET /agreements and GET /agreements/:id: each agreement as it stood in a view — its postings
+// laid over each other, its ratifications, and the ceasefire in effect under it.
+import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ReadModels } from '../read-models.js';
+import { ViewQuery } from '../view-query.decorator.js';
+import { parseView, type ViewParams } from '../view-params.js';
+
+@ApiTags('agreements')
+@Controller('agreements')
+export class AgreementsController {
+  constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every agreement: parties, mediators, guarantors, terms, phases, status, ratifications, the ceasefire under it, and its versions' })
+  @ViewQuery()
+  async all(@QueryParams() query: ViewParams) {
+    const { view, echo } = parseView(query);
+    const [position, agreements] = await Promise.all([this.read.checkpoint('agreements'), this.read.agreements(view)]);
+    return { ...echo, position, agreements };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One agreement (404 when not on record in this view)' })
+  @ViewQuery()
+  one(@Param('id') id: string, @QueryParams() query: ViewParams) {
+    return this.read.agreement(id, parseView(query).view);
+  }
+}
