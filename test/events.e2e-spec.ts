@@ -196,8 +196,10 @@ describe('POST /events and friends', () => {
   it('serves the OpenAPI document with every event type', async () => {
     const doc = await app.get('/docs-json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.components.schemas)).toEqual(expect.arrayContaining(['EventEnvelope', 'StatementIssued', 'ReportRetracted']));
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/events', '/positions/{actor}', '/timeline']));
+    expect(Object.keys(doc.body.components.schemas)).toEqual(expect.arrayContaining(['EventEnvelope', 'StatementIssued', 'ReportRetracted', 'PositionClaimed', 'ReportDisputed', 'AgreementRatified', 'CeasefireViolated']));
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/events', '/positions/{actor}', '/timeline', '/agreements', '/agreements/{id}']));
+    // The v2 occurredAt forms and ranges are described where they are taken.
+    expect(JSON.stringify(doc.body.components.schemas.AgreementReached)).toContain('phases');
     expect((await app.get('/docs')).status).toBe(200);
   });
 

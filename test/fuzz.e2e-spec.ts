@@ -30,7 +30,7 @@ const junk = fc.oneof(
   fc.array(fc.string(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
 );
-const paths = [['data', 'eventId'], ['data', 'conditions'], ['data', 'about'], ['data', 'stances', 0, 'conditions'], ['data', 'terms', 'prisonersReleased', 'count'], ['data', 'terms', 'ceasefire'], ['type'], ['occurredAt'], ['reportedAt'], ['sources'], ['sources', 0, 'attribution'], ['data'], ['data', 'actor'], ['data', 'stances'], ['data', 'stances', 0, 'issue'], ['data', 'stances', 0, 'stance'], ['data', 'summary'], ['data', 'proposalId'], ['data', 'terms'], ['expectedVersion'], ['id'], ['extra']];
+const paths = [['data', 'eventId'], ['data', 'phases'], ['data', 'phase'], ['data', 'kind'], ['data', 'deceased'], ['data', 'by'], ['data', 'guarantors'], ['data', 'status'], ['data', 'conditions'], ['data', 'about'], ['data', 'stances', 0, 'conditions'], ['data', 'terms', 'prisonersReleased', 'count'], ['data', 'terms', 'ceasefire'], ['type'], ['occurredAt'], ['reportedAt'], ['sources'], ['sources', 0, 'attribution'], ['data'], ['data', 'actor'], ['data', 'stances'], ['data', 'stances', 0, 'issue'], ['data', 'stances', 0, 'stance'], ['data', 'summary'], ['data', 'proposalId'], ['data', 'terms'], ['expectedVersion'], ['id'], ['extra']];
 
 function spoil(value: any, path: (string | number)[], replacement: unknown): any {
   if (path.length === 0) return replacement;
@@ -46,6 +46,7 @@ describe('fuzzing POST /events', () => {
   beforeAll(async () => {
     app = await TestApp.start({ RATE_LIMIT_PER_MINUTE: '0' });
     expect((await app.post('/events', proposal('fuzz-shared'))).status).toBe(201);
+    expect((await app.post('/events', { type: 'AgreementReached', occurredAt: '2023-12-21', sources: [{ outlet: 'AP', attribution: 'named' }], data: { agreementId: 'fuzz-deal', parties: ['israel', 'hamas'], terms: {}, summary: 'a deal' } })).status).toBe(201);
   });
   afterAll(() => app.stop());
 
@@ -60,7 +61,7 @@ describe('fuzzing POST /events', () => {
     };
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('statement', 'proposal', 'correction', 'poison batch', 'answer', 'claim', 'dispute'),
+        fc.constantFrom('statement', 'proposal', 'correction', 'poison batch', 'answer', 'claim', 'dispute', 'agreement', 'ratification', 'ceasefire', 'violation', 'release'),
         fc.array(fc.tuple(fc.constantFrom(...paths), junk), { maxLength: 3 }),
         fc.boolean(),
         async (make, spoils, raw) => {
@@ -80,6 +81,11 @@ describe('fuzzing POST /events', () => {
             // An answer to the proposal every run shares, with the v2 fields.
             answer: () => ({ type: 'ProposalResponded', occurredAt: '2023-12-21', sources: [{ outlet: 'AP', attribution: 'named' }], data: { proposalId: 'fuzz-shared', responder: 'hamas', response: 'accepted', conditions: ['but'], terms: { prisonersReleased: { count: { min: 1, max: 2 } } }, stances: [{ issue: 'negotiations', stance: 'conditional' }], summary: 'yes, but' } }),
             claim: () => ({ type: 'PositionClaimed', occurredAt: '2023-12-20/2023-12-21', sources: [{ outlet: 'AP', attribution: 'named' }], data: { claimant: 'us', about: ['hamas'], stances: [{ issue: 'negotiations', stance: 'supports' }], summary: 'they are ready' } }),
+            agreement: () => ({ type: 'AgreementReached', occurredAt: '2023-12-22', sources: [{ outlet: 'AP', attribution: 'named' }], data: { agreementId: 'fuzz-deal', parties: ['israel', 'hamas'], guarantors: ['qatar'], terms: { ceasefire: { kind: 'temporary', durationDays: { min: 30, max: 42 } } }, phases: [{ phase: 1, summary: 'one' }], status: 'announced', summary: 'a deal' } }),
+            ratification: () => ({ type: 'AgreementRatified', occurredAt: '2023-12-23', sources: [{ outlet: 'AP', attribution: 'named' }], data: { agreementId: 'fuzz-deal', by: 'israel', summary: 'approved' } }),
+            ceasefire: () => ({ type: 'CeasefireStarted', occurredAt: '2023-12-24', sources: [{ outlet: 'AP', attribution: 'named' }], data: { agreementId: 'fuzz-deal', phase: 1, kind: 'agreed', summary: 'quiet' } }),
+            violation: () => ({ type: 'CeasefireViolated', occurredAt: '2023-12-25', sources: [{ outlet: 'AP', attribution: 'named' }], data: { agreementId: 'fuzz-deal', by: 'hamas', summary: 'shots' } }),
+            release: () => ({ type: 'DetaineesReleased', occurredAt: '2023-12-25', sources: [{ outlet: 'AP', attribution: 'named' }], data: { by: 'hamas', count: 4, deceased: 1, summary: 'released' } }),
             dispute: () => ({ type: 'ReportDisputed', occurredAt: '2023-12-22', sources: [{ outlet: 'AP', attribution: 'named' }], data: { eventId: correction().data.eventId, by: 'hamas', reason: 'denied' } }),
           };
           let body: any = makers[make]();
@@ -94,7 +100,7 @@ describe('fuzzing POST /events', () => {
       ),
       { numRuns: RUNS },
     );
-    expect(await app.eventCount()).toBe(created + 1);
+    expect(await app.eventCount()).toBe(created + 2);
     await app.settled();
     expect((await app.get('/health')).body).toMatchObject({ status: 'ok', projector: { quarantined: [] } });
   });

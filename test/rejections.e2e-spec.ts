@@ -97,6 +97,29 @@ const cases: Case[] = [
   ].map(([name, patch, path]): Case => ({ name: name as string, status: 400, path: path as string, send: post({ type: 'PositionClaimed', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { claimant: 'us', about: ['hamas'], stances: [{ issue: 'negotiations', stance: 'supports' }], summary: 'they are ready', ...(patch as object) } }) })),
   { name: 'a dispute of an event that does not exist', status: 400, path: 'data.eventId', send: post({ type: 'ReportDisputed', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { eventId: '6b7e3c1e-7d43-4a53-9a43-4d6f5d9f0b11', reason: 'denied' } }) },
   { name: 'a dispute by an unknown actor', status: 400, path: 'data.by', send: (app) => app.get('/events?type=ProposalMade').then((page) => app.post('/events', { type: 'ReportDisputed', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { eventId: page.body.events[0].id, by: 'atlantis', reason: 'denied' } })) },
+  // v2 part 2: agreements, ceasefires, releases, meetings, pressure.
+  ...(() => {
+    const base = { occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }] };
+    const agreement = (data: Record<string, unknown>) => post({ type: 'AgreementReached', ...base, data: { agreementId: 'a-new', parties: ['israel', 'hamas'], terms: {}, summary: 'agreed', ...data } });
+    return [
+      { name: 'a first posting of an agreement without parties', status: 400, path: 'data.parties', send: agreement({ parties: undefined }) },
+      { name: 'a first posting of an agreement without terms', status: 400, path: 'data.terms', send: agreement({ terms: undefined }) },
+      { name: 'an agreement status that is not one', status: 400, path: 'data.status', send: agreement({ status: 'rumoured' }) },
+      { name: 'an agreement phase numbered 0', status: 400, path: 'data.phases[0].phase', send: agreement({ phases: [{ phase: 0, summary: 'x' }] }) },
+      { name: 'an agreement phase listed twice', status: 400, path: 'data.phases', send: agreement({ phases: [{ phase: 1, summary: 'x' }, { phase: 1, summary: 'y' }] }) },
+      { name: 'an unknown guarantor', status: 400, path: 'data.guarantors[0]', send: agreement({ guarantors: ['atlantis'] }) },
+      { name: 'a ratification of an agreement that does not exist', status: 400, path: 'data.agreementId', send: post({ type: 'AgreementRatified', ...base, data: { agreementId: 'nope', by: 'israel', summary: 'approved' } }) },
+      { name: 'a ratification by an actor who is not a party', status: 400, path: 'events[1].data.by', send: (app: TestApp) => app.post('/events/batch', { events: [{ type: 'AgreementReached', ...base, data: { agreementId: 'a-rat', parties: ['israel', 'hamas'], terms: {}, summary: 'agreed' } }, { type: 'AgreementRatified', ...base, data: { agreementId: 'a-rat', by: 'qatar', summary: 'approved' } }] }) },
+      { name: 'a ceasefire phase without an agreement', status: 400, path: 'data.phase', send: post({ type: 'CeasefireStarted', ...base, data: { phase: 1, summary: 'phase one' } }) },
+      { name: 'a ceasefire kind that is not one', status: 400, path: 'data.kind', send: post({ type: 'CeasefireStarted', ...base, data: { kind: 'imagined', summary: 'quiet' } }) },
+      { name: 'a violation by an unknown actor', status: 400, path: 'data.by', send: post({ type: 'CeasefireViolated', ...base, data: { by: 'atlantis', summary: 'shots' } }) },
+      { name: 'a violation of an unknown agreement', status: 400, path: 'data.agreementId', send: post({ type: 'CeasefireViolated', ...base, data: { agreementId: 'nope', summary: 'shots' } }) },
+      { name: 'more deceased than released', status: 400, path: 'data.deceased', send: post({ type: 'DetaineesReleased', ...base, data: { by: 'hamas', count: 3, deceased: 4, summary: 'released' } }) },
+      { name: 'a negative deceased', status: 400, path: 'data.deceased', send: post({ type: 'DetaineesReleased', ...base, data: { by: 'hamas', count: 3, deceased: -1, summary: 'released' } }) },
+      { name: 'a meeting format that is not one', status: 400, path: 'data.format', send: post({ type: 'MeetingHeld', ...base, data: { participants: [{ actor: 'hamas' }], location: { country: 'Egypt' }, format: 'by letter', summary: 'met' } }) },
+      { name: 'a pressure deadline that is not a date', status: 400, path: 'data.deadline', send: post({ type: 'PressureApplied', ...base, data: { by: 'us', on: ['israel'], issue: 'negotiations', demand: 'talk', deadline: 'soon', summary: 'pressed' } }) },
+    ] satisfies Case[];
+  })(),
   { name: 'a dispute without a reason', status: 400, path: 'data.reason', send: post({ type: 'ReportDisputed', occurredAt: '2023-12-20', sources: [{ outlet: 'Reuters', attribution: 'named' }], data: { eventId: '6b7e3c1e-7d43-4a53-9a43-4d6f5d9f0b11' } }) },
 ];
 

@@ -120,9 +120,10 @@ function entriesOf(e: DomainEvent, docs: DocReader<PositionsDoc>): Changes<Posit
       const terms = d.terms;
       if (terms) for (const party of d.parties ?? []) entry(party).claims = issuesTouchedBy(terms).map((issue) => ({ issue, stance: 'supports', summary: d.summary, terms }));
       const roles: [string, AgreementRole][] = [...(d.parties ?? []).map((a): [string, AgreementRole] => [a, 'party']), ...(d.mediators ?? []).map((a): [string, AgreementRole] => [a, 'mediator']), ...(d.guarantors ?? []).map((a): [string, AgreementRole] => [a, 'guarantor'])];
+      // An actor may hold two roles (a mediator that also guarantees it): each is listed.
       for (const [actor, role] of roles) {
         const en = entry(actor);
-        if (!en.agreements?.length) en.agreements = [{ agreementId: d.agreementId, role }];
+        if (!en.agreements?.some((a) => a.role === role)) en.agreements = [...(en.agreements ?? []), { agreementId: d.agreementId, role }];
       }
       break;
     }
@@ -177,7 +178,7 @@ export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent)
 
 export const positionsProjection: Projection<PositionsDoc> = {
   name: 'positions',
-  version: 4,
+  version: 5,
   reads: readsOf,
   evolve: evolvePositions,
 };
