@@ -2,7 +2,7 @@
 // equivalent append-only table. 1 client single events, 8 concurrent clients, batches of 100.
 // Both sides run in turns (harness.ts, inTurns).
 // npm run bench:store   (BENCH_SECONDS per case, default 5; BENCH_SCALE=smoke: 1)
-import { createDataSource } from '../src/database/database.js';
+import { createDataSource, migrate } from '../src/database/database.js';
 import { EventStore } from '../src/event-store/event-store.js';
 import { drive, event, RAW_TABLE, rawInsert } from './raw-limit.js';
 import { freshDatabase, inTurns, postgresServer, rawPool, report, round, SECONDS } from './harness.js';
@@ -11,6 +11,7 @@ const pgServer = await postgresServer();
 const database = await freshDatabase(pgServer.url);
 const dataSource = createDataSource(database.url, 8);
 await dataSource.initialize();
+await migrate(dataSource);
 const store = new EventStore(dataSource);
 const raw = rawPool(database.url, 8);
 await raw.query(RAW_TABLE);

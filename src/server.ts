@@ -13,12 +13,12 @@ import { AppModule } from './app.module.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import { authenticate } from './auth/auth.guard.js';
 import type { Config } from './config/config.js';
-import { createDataSource, databaseUrlFailure, startDatabaseServer } from './database/database.js';
+import { createDataSource, databaseUrlFailure, migrate, startDatabaseServer } from './database/database.js';
 import { BENCH_BASELINE_BODY } from './http/bench-baseline.controller.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
 import { describe, sendProblem } from './http/problem.filter.js';
 import { setUpOpenApi } from './http/openapi.js';
-import { securityHeaders } from './http/security-headers.js';
+import { isDocsPage, securityHeaders } from './http/security-headers.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -59,8 +59,10 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       const connected = Boolean((dataSource.driver as unknown as { master?: unknown }).master);
       throw databaseUrlFailure(database.url, error, connected);
     });
+    await migrate(dataSource);
     const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
     const headers = securityHeaders();
+    const docsHeaders = securityHeaders(true);
     const adapter = new FastifyAdapter({
       bodyLimit: config.BODY_LIMIT,
       onProtoPoisoning: 'error',
@@ -79,8 +81,8 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     });
     const fastify = app.getHttpAdapter().getInstance();
     acceptJsonBodiesOnly(fastify, config.BODY_LIMIT);
-    fastify.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
+    fastify.addHook('onRequest', (request, reply, done) => {
+      reply.headers(isDocsPage(request.url) ? docsHeaders : headers);
       done();
     });
     // The OpenAPI document is served by Fastify directly, past Nest's guards: under

@@ -35,6 +35,19 @@ describe('security', () => {
     }
   });
 
+  it('the page may be served over plain HTTP: no upgrade-insecure-requests, and inline code only on /docs', async () => {
+    const other = await TestApp.start();
+    try {
+      const page = (await other.get('/')).headers.get('content-security-policy')!;
+      expect(page).not.toContain('upgrade-insecure-requests');
+      expect(page).not.toContain("'unsafe-inline'");
+      expect((await other.get('/positions')).headers.get('content-security-policy')).not.toContain("'unsafe-inline'");
+      expect((await other.get('/docs')).headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-inline'");
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('with READ_ACCESS=key, reads need a key too', async () => {
     const other = await TestApp.start({ READ_ACCESS: 'key' });
     try {

@@ -125,12 +125,37 @@ export async function createScratchDatabase(serverUrl: string, prefix: string): 
   };
 }
 
+/** Any constant shared by every server of one database: who holds it runs the migrations. */
+const MIGRATION_LOCK = 7_316_442_012;
+
+/**
+ * Runs the pending migrations under a PostgreSQL advisory lock, so that servers starting at
+ * once on a fresh database migrate it once: TypeORM takes no lock of its own, and concurrent
+ * runs collided ("duplicate key value violates unique constraint pg_type_typname_nsp_index").
+ * The others wait, then find nothing left to run.
+ */
+export async function migrate(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** The data source; `initialize()` it, then `migrate()` it. */
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
     migrations: MIGRATIONS,
-    migrationsRun: true,
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,

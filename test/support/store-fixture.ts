@@ -1,7 +1,7 @@
 // An EventStore on its own fresh database, and events to append to it, for the store's own specs.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../src/database/database.js';
+import { createDataSource, migrate } from '../../src/database/database.js';
 import { EventStore, type NewStoredEvent, type StoredEvent } from '../../src/event-store/event-store.js';
 import { freshDatabase } from './test-server.js';
 
@@ -33,6 +33,7 @@ export function freshStore(): { readonly db: DataSource; readonly store: EventSt
     drop = fresh.drop;
     db = createDataSource(fresh.url, 12);
     await db.initialize();
+    await migrate(db);
     store = new EventStore(db);
   });
   afterAll(async () => {
