@@ -15,10 +15,12 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY public ./public
+# `npm run import` inside the image runs the built CLI (tsx, a dev dependency, is pruned).
+COPY scripts/import-cli.mjs ./scripts/
 COPY package.json ./
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # The same heap cap as `npm start` (see README, "Memory").
 CMD ["node", "--max-old-space-size=1024", "dist/src/main.js"]

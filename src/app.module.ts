@@ -14,7 +14,8 @@ import { BenchBaselineController } from './http/bench-baseline.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { KnownQueryGuard } from './http/known-query.guard.js';
 import { ProblemFilter } from './http/problem.filter.js';
-import { RateLimitGuard } from './http/rate-limit.guard.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { Metrics } from './metrics/metrics.service.js';
 import { AdminController } from './projections/admin/admin.controller.js';
 import { AgreementsController } from './projections/agreements/agreements.controller.js';
 import { GetActorPositionHandler, GetPositionsHandler, GetStanceHistoryHandler } from './projections/positions/get-positions.query.js';
@@ -48,7 +49,7 @@ export class AppModule {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
       controllers: [
-        EventsController, PositionsController, AgreementsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController, StreamController,
+        EventsController, PositionsController, AgreementsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController, StreamController, MetricsController,
         ...(deps.benchBaseline ? [BenchBaselineController] : []),
       ],
       providers: [
@@ -58,11 +59,11 @@ export class AppModule {
         { provide: ApiKeys, useValue: deps.apiKeys },
         { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: KnownQueryGuard },
         RegistryService,
         StreamService,
+        Metrics,
         ReadModels,
         Projector,
         AppendEventsHandler,

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -16,9 +17,12 @@ import type { Config } from './config/config.js';
 import { createDataSource, databaseUrlFailure, migrate, startDatabaseServer } from './database/database.js';
 import { BENCH_BASELINE_BODY } from './http/bench-baseline.controller.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
+import { limitRequests, trustProxy } from './http/rate-limit.js';
 import { describe, sendProblem } from './http/problem.filter.js';
 import { setUpOpenApi } from './http/openapi.js';
+import { observeRequests, requestLog } from './http/request-observer.js';
 import { isDocsPage, securityHeaders } from './http/security-headers.js';
+import { Metrics } from './metrics/metrics.service.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -44,9 +48,12 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, announceKey = defaultAnnounce, options: ServerOptions = {}): Promise<RunningServer> {
-  // Structured (one JSON object a line) unless LOG_FORMAT=text. Nothing logged carries a key:
-  // requests are not logged with their headers, and the first-run key goes to stdout once.
-  const consoleLogger = new ConsoleLogger({ json: config.LOG_FORMAT === 'json', logLevels: LEVELS[config.LOG_LEVEL] });
+  // One JSON object a line, or lines for a person (LOG_FORMAT; by default text at a terminal).
+  // Nothing logged carries a key: the request log (REQUEST_LOG) names the key a request used,
+  // never the key, headers are not logged, and the first-run key goes to stdout once.
+  // Colours only for a terminal: text lines going to a file or a collector stay plain.
+  const json = config.LOG_FORMAT === 'json';
+  const consoleLogger = new ConsoleLogger({ json, colors: !json && process.stdout.isTTY === true && !process.env.NO_COLOR, logLevels: LEVELS[config.LOG_LEVEL], flattenParams: true });
   Logger.overrideLogger(consoleLogger);
   const logger = new Logger('standpoint');
   const database = await startDatabaseServer(config.DATABASE_URL, config.DATA_DIR, (line) => logger.debug(line.trimEnd()));
@@ -68,6 +75,8 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       onProtoPoisoning: 'error',
       onConstructorPoisoning: 'error',
       return503OnClosing: true,
+      // Behind a proxy: believe it (and only it) about who the client is (rate limits, logs).
+      trustProxy: trustProxy(config.TRUST_PROXY),
       // A client that announces a body and never sends it is cut off (408), not held for ever.
       // Node checks the deadline on an interval (30 s by default, which would double it).
       requestTimeout: config.REQUEST_TIMEOUT_MS,
@@ -80,7 +89,17 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       bodyParser: false,
     });
     const fastify = app.getHttpAdapter().getInstance();
+    // gzip or brotli (as the client's Accept-Encoding prefers) for answers of 1 KiB and more:
+    // JSON, problem+json, the page's files, /metrics. Registered (and awaited) before any route,
+    // since it attaches itself to each route as the route is added. GET /stream takes over the
+    // raw response (hijack), which no onSend hook sees: its events go out as they are written,
+    // never buffered (text/event-stream is not in the compressible types either). Bodies sent
+    // compressed are not accepted: the one body parser takes JSON as it is (json-body.ts).
+    await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], globalDecompression: false });
+    await limitRequests(app, config);
     acceptJsonBodiesOnly(fastify, config.BODY_LIMIT);
+    // Per answer, after it has gone: the metrics' counters and timings, and the request log.
+    observeRequests(fastify, app.get(Metrics), config.REQUEST_LOG ? requestLog(consoleLogger, config.LOG_FORMAT) : undefined);
     fastify.addHook('onRequest', (request, reply, done) => {
       reply.headers(isDocsPage(request.url) ? docsHeaders : headers);
       done();

@@ -1,5 +1,7 @@
 // Configuration (owns: the environment schema). Validated once at start-up; defaults that work.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 const apiKey = z
@@ -29,9 +31,17 @@ const schema = z.object({
     }),
   READ_ACCESS: z.enum(['open', 'key']).default('open'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  /** Which proxies may name the client (X-Forwarded-For): false, true, a hop count, or addresses/CIDRs. */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|true|\d+|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, 'false, true, a number of hops, or comma-separated addresses/CIDRs of the proxies')
+    .default('false'),
   BODY_LIMIT: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1_048_576),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'silent']).default('log'),
-  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  /** Unset: `text` at a terminal, `json` (one object a line) otherwise; see loadConfig. */
+  LOG_FORMAT: z.enum(['json', 'text']).optional(),
+  /** One log line per request: method, route pattern, status, milliseconds, the key's name. */
+  REQUEST_LOG: z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] }).default(false),
   CORS_ORIGINS: z.string().default(''),
   /** How long a client may take to send a whole request, body included (408 past it). */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
@@ -43,19 +53,45 @@ const schema = z.object({
   PROJECTOR_STALL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR'> & { DATA_DIR: string };
+export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR' | 'LOG_FORMAT'> & { DATA_DIR: string; LOG_FORMAT: 'json' | 'text' };
 export type ApiKeyConfig = NonNullable<Config['API_KEYS']>[number];
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The validated configuration. `atTerminal` decides LOG_FORMAT when it is not set: lines for a
+ * person at a terminal, JSON for whatever collects the output of a service.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, atTerminal = process.stdout.isTTY === true): Config {
   const blank = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const result = schema.safeParse(blank);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return { ...result.data, DATA_DIR: path.resolve(result.data.DATA_DIR) };
+  return { ...result.data, LOG_FORMAT: result.data.LOG_FORMAT ?? (atTerminal ? 'text' : 'json'), DATA_DIR: path.resolve(result.data.DATA_DIR) };
+}
+
+/**
+ * Reads a `.env` file (KEY=value lines, `#` comments, quotes, `export `; Node's own parser) into
+ * `env` when the file exists. A variable the environment already has, even empty, is kept: the
+ * real environment wins. Returns the names it set (never their values: they may be secrets).
+ */
+export function loadDotEnv(file = path.resolve('.env'), env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!existsSync(file)) return [];
+  let parsed: NodeJS.Dict<string>;
+  try {
+    parsed = parseEnv(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+  const set: string[] = [];
+  for (const [name, value] of Object.entries(parsed)) {
+    if (value === undefined || env[name] !== undefined) continue;
+    env[name] = value;
+    set.push(name);
+  }
+  return set;
 }
 
 export const CONFIG = Symbol('CONFIG');

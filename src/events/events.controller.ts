@@ -1,17 +1,20 @@
 // The events API: POST /events, POST /events/batch, GET /events, GET /events/:id.
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query as QueryParams, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AuthedRequest } from '../auth/auth.guard.js';
 import { EVENT_TYPES, formatPath, parseEnvelope, type Envelope, type FieldError } from '../catalogue/catalogue.js';
 import { SLUG } from '../catalogue/primitives.js';
+import { Answer, answerRef, EventIdParam, EventTypeQuery, IntegerQuery, ReadAccess, SlugQuery, WriteAccess } from '../http/api-docs.js';
 import { InvalidInput, parseOrThrow } from '../http/problems.js';
 import { Projector } from '../projections/projector/projector.service.js';
 import { AppendEvents, type FieldOf } from './append-events.command.js';
 import { represent } from './event-representation.js';
 import { GetEvent, GetEvents } from './read-events.query.js';
+import { exportLines, NDJSON_CONTENT_TYPE } from './export-events.js';
+import { NDJSON_TYPES, prefersOver } from './media-type.js';
 
 const pageParams = z
   .object({
@@ -62,9 +65,11 @@ export class EventsController {
   ) {}
 
   @Post()
-  @ApiBearerAuth()
+  @WriteAccess('editor', { status: 409, description: 'The same id was stored with a different body, or the log has moved past `expectedVersion` (see `currentPosition`); nothing was appended' })
   @ApiOperation({ summary: 'Append one development (201; 200 when the same id and body were already stored)' })
   @ApiBody({ schema: { $ref: getSchemaPath('EventEnvelope') } })
+  @Answer(201, 'StoredEvent', 'Appended: the stored event')
+  @Answer(200, 'StoredEvent', 'Stored already with the same id and body: the stored event; nothing was appended')
   async append(@Body() body: unknown, @Req() request: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const envelope = parseOne(body);
     const result = await this.commands.execute(new AppendEvents([envelope], request.apiKey!.name, envelope.expectedVersion));
@@ -74,9 +79,18 @@ export class EventsController {
   }
 
   @Post('batch')
-  @ApiBearerAuth()
+  @WriteAccess('editor', { status: 409, description: 'An id was stored with a different body, or the log has moved past `expectedVersion` (see `currentPosition`); nothing was appended' })
   @ApiOperation({ summary: 'Append several developments, all or nothing' })
-  @ApiBody({ schema: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: { $ref: getSchemaPath('EventEnvelope') } }, expectedVersion: { type: 'integer', minimum: 0 } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['events'],
+      additionalProperties: false,
+      properties: { events: { type: 'array', minItems: 1, maxItems: 1000, items: { $ref: getSchemaPath('EventEnvelope') } }, expectedVersion: { type: 'integer', minimum: 0 } },
+    },
+  })
+  @Answer(201, 'Appended', 'Appended: the stored events, in order')
+  @Answer(200, 'Appended', 'Every event was stored already with the same id and body: the stored events; nothing was appended')
   async batch(@Body() body: unknown, @Req() request: AuthedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { envelopes, expectedVersion } = parseBatch(body);
     const result = await this.commands.execute(new AppendEvents(envelopes, request.apiKey!.name, expectedVersion, inBatch));
@@ -87,17 +101,35 @@ export class EventsController {
 
   @Get()
   @ApiOperation({ summary: 'A page of the log in position order; pass `next` as `after` for the following page' })
-  @ApiQuery({ name: 'after', required: false, type: Number })
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'type', required: false, enum: EVENT_TYPES })
-  @ApiQuery({ name: 'actor', required: false })
-  list(@QueryParams() query: unknown) {
+  @IntegerQuery('after', 'Only events after this log position (`next` of the previous page)', { minimum: 0, default: 0 })
+  @IntegerQuery('limit', 'At most this many events (fewer when they are large); not with the NDJSON export', { minimum: 1, maximum: 1000, default: 100 })
+  @EventTypeQuery('Only events of this type')
+  @SlugQuery('actor', 'Only events concerning this actor')
+  @ReadAccess()
+  @Answer(200, 'EventsPage', 'A page of stored events in position order; with Accept: application/x-ndjson, the export: every event after `after` that the filters select, one stored event a line, up to the head of the log when it began', {
+    also: { 'application/x-ndjson': { schema: answerRef('StoredEvent') } },
+  })
+  async list(@QueryParams() query: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const p = parseOrThrow(pageParams, query);
-    return this.queries.execute(new GetEvents(p.after, p.limit, p.type, p.actor));
+    reply.header('vary', 'accept'); // the same URL answers a page or the NDJSON export
+    if (!prefersOver(reply.request.headers.accept, NDJSON_TYPES)) {
+      const { events, next } = await this.queries.execute(new GetEvents(p.after, p.limit, p.type, p.actor));
+      return { events, next };
+    }
+    // The export: every event after `after` that the filters select, no page limit, streamed
+    // by Nest from the generator (see export-events.ts).
+    if ((query as Record<string, unknown> | undefined)?.limit !== undefined) throw new InvalidInput([{ path: 'limit', message: 'the NDJSON export has no pages; leave limit out (after, type and actor filter it)' }]);
+    reply.header('content-type', NDJSON_CONTENT_TYPE);
+    reply.header('cache-control', 'no-store');
+    reply.header('x-accel-buffering', 'no'); // a proxy passes it on as it comes rather than buffering it whole
+    return exportLines(this.queries, { after: p.after, type: p.type, actor: p.actor }, reply.raw);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One stored event with its current confidence and whether it is retracted' })
+  @EventIdParam()
+  @ReadAccess(404)
+  @Answer(200, 'StoredEvent', 'The stored event')
   @HttpCode(200)
   one(@Param('id') id: string) {
     return this.queries.execute(new GetEvent(id));

@@ -8,8 +8,27 @@ import { CONFIG, type Config } from '../config/config.js';
 import { NotFound } from '../http/problems.js';
 import { represent, type EventRepresentation } from './event-representation.js';
 
-export class GetEvents extends Query<{ events: EventRepresentation[]; next: number }> {
-  constructor(readonly after: number, readonly limit: number, readonly type?: string, readonly actor?: string) {
+export interface EventsPage {
+  events: EventRepresentation[];
+  /** The position to pass as `after` for the following page. */
+  next: number;
+  /** The bound the page was cut at, when asked for one (see GetEvents.until). */
+  until?: number;
+}
+
+export class GetEvents extends Query<EventsPage> {
+  constructor(
+    readonly after: number,
+    readonly limit: number,
+    readonly type?: string,
+    readonly actor?: string,
+    /**
+     * Leave out events past this position; `'head'` pins it at the head of the log now (after the
+     * fence) and answers it as `until`, so a reader going through the whole log page by page
+     * (the NDJSON export) stops where it began even while the log grows.
+     */
+    readonly until?: number | 'head',
+  ) {
     super();
   }
 }
@@ -36,9 +55,12 @@ export class GetEventsHandler implements IQueryHandler<GetEvents> {
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
-  async execute(q: GetEvents) {
-    await this.store.awaitFence(); // read your own writes, past the fence
-    const page = await this.store.read({
+  async execute(q: GetEvents): Promise<EventsPage> {
+    // Read your own writes, past the fence (a numeric bound is a fenced head already).
+    if (typeof q.until !== 'number') await this.store.awaitFence();
+    const until = q.until === 'head' ? await this.store.fencedHeadPosition() : q.until;
+    if (until !== undefined && q.after >= until) return { events: [], next: q.after, until };
+    const read = await this.store.read({
       after: q.after,
       limit: q.limit,
       types: q.type ? [q.type] : undefined,
@@ -47,7 +69,11 @@ export class GetEventsHandler implements IQueryHandler<GetEvents> {
       // its data and sources; a quarter of the budget is left for it.
       maxBytes: Math.floor(this.config.PAGE_MAX_BYTES * 0.75),
     });
-    return { events: await withCorrections(this.store, page), next: page.at(-1)?.position ?? q.after };
+    if (until === undefined) return { events: await withCorrections(this.store, read), next: read.at(-1)?.position ?? q.after };
+    const page = read.filter((e) => e.position <= until);
+    // Events past the bound mean the page reached it: the next one starts there.
+    const next = page.length < read.length ? until : (page.at(-1)?.position ?? q.after);
+    return { events: await withCorrections(this.store, page), next, until };
   }
 }
 

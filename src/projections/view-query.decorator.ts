@@ -1,9 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiQuery } from '@nestjs/swagger';
+import { MomentQuery } from '../http/api-docs.js';
 
-/** Documents the asOf / knownAt parameters every read model takes. */
+/** Documents the asOf / knownAt parameters every read model takes (a date or a date-time with offset). */
 export const ViewQuery = () =>
   applyDecorators(
-    ApiQuery({ name: 'asOf', required: false, description: 'Only events that occurred on or before it (a bare date is the end of that day, UTC).' }),
-    ApiQuery({ name: 'knownAt', required: false, description: 'Only events reported on or before it (a bare date is the end of that day, UTC).' }),
+    MomentQuery('asOf', 'Only events that occurred on or before it (a bare date is the end of that day, UTC). Default: now.'),
+    MomentQuery('knownAt', 'Only events reported on or before it (a bare date is the end of that day, UTC). Default: now.'),
   );

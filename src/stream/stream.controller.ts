@@ -2,10 +2,11 @@
 // changed stance cell (`position`), filterable by actor, issue and type; resumable with
 // Last-Event-ID. At most STREAM_MAX_CLIENTS at once per server: the next gets 503 with Retry-After.
 import { Controller, Get, Inject, Query as QueryParams, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EVENT_TYPES } from '../catalogue/catalogue.js';
 import { SLUG } from '../catalogue/primitives.js';
+import { EventTypeQuery, IntegerQuery, ReadAccess, SlugQuery } from '../http/api-docs.js';
 import { InvalidInput, Problem } from '../http/problems.js';
 import { StreamService } from './stream.service.js';
 
@@ -20,10 +21,17 @@ export class StreamController {
   @Get()
   @ApiOperation({ summary: 'Live events (`appended`) and changed stance cells (`position`); reconnect with Last-Event-ID to resume without gaps; 503 with Retry-After past STREAM_MAX_CLIENTS' })
   @ApiProduces('text/event-stream')
-  @ApiQuery({ name: 'actor', required: false })
-  @ApiQuery({ name: 'issue', required: false })
-  @ApiQuery({ name: 'type', required: false, enum: EVENT_TYPES })
-  @ApiQuery({ name: 'after', required: false, description: 'A log position to resume after (Last-Event-ID does the same)' })
+  @SlugQuery('actor', 'Only events and stance cells concerning this actor')
+  @SlugQuery('issue', 'Only events and stance cells concerning this issue')
+  @EventTypeQuery('Only events of this type')
+  @IntegerQuery('after', 'A log position to resume after (Last-Event-ID does the same)', { minimum: 0 })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received: the stream resumes after it', schema: { type: 'integer', minimum: 0 } })
+  @ReadAccess({ status: 503, description: 'STREAM_MAX_CLIENTS streams are open already, or the database cannot be reached; try again after Retry-After' })
+  @ApiResponse({
+    status: 200,
+    description: 'Server-Sent Events: `appended` (data: a stored event, id: its position) and `position` (data: a changed stance cell), as they happen',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @QueryParams() query: { actor?: string; issue?: string; type?: string; after?: string }) {
     const errors = [];
     if (query.actor && !SLUG.test(query.actor)) errors.push({ path: 'actor', message: 'must be an actor slug' });

@@ -89,6 +89,11 @@ export class StreamService implements BeforeApplicationShutdown {
     return this.config.STREAM_MAX_CLIENTS;
   }
 
+  /** Streams open on this server now, replaying or live (the metrics' stream clients gauge). */
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
   /**
    * Streams to `res` from after `cursor` (a log position; now when undefined) until the client
    * goes away. `headers` are those already set on the reply (CORS, rate limit, …).

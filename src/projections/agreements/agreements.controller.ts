@@ -2,6 +2,7 @@
 // laid over each other, its ratifications, and the ceasefire in effect under it.
 import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Answer, IdParam, ReadAccess } from '../../http/api-docs.js';
 import { ReadModels } from '../read-models.js';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseView, type ViewParams } from '../view-params.js';
@@ -14,6 +15,8 @@ export class AgreementsController {
   @Get()
   @ApiOperation({ summary: 'Every agreement: parties, mediators, guarantors, terms, phases, status, ratifications, the ceasefire under it, and its versions' })
   @ViewQuery()
+  @ReadAccess()
+  @Answer(200, 'Agreements', 'Every agreement on record in this view, in the order they were first posted')
   async all(@QueryParams() query: ViewParams) {
     const { view, echo } = parseView(query);
     const [position, agreements] = await Promise.all([this.read.checkpoint('agreements'), this.read.agreements(view)]);
@@ -22,7 +25,10 @@ export class AgreementsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One agreement (404 when not on record in this view)' })
+  @IdParam('id', 'The agreementId', 'israel-lebanon-cessation-2024')
   @ViewQuery()
+  @ReadAccess(404)
+  @Answer(200, 'Agreement', 'The agreement as it stood in this view')
   one(@Param('id') id: string, @QueryParams() query: ViewParams) {
     return this.read.agreement(id, parseView(query).view);
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Answer, IdParam, ReadAccess } from '../../http/api-docs.js';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseView, type ViewParams } from '../view-params.js';
 import { GetProposal, GetProposals } from './get-proposals.query.js';
@@ -13,6 +14,8 @@ export class ProposalsController {
   @Get()
   @ApiOperation({ summary: 'Every proposal with terms, proposer, mediators, status and responses' })
   @ViewQuery()
+  @ReadAccess()
+  @Answer(200, 'Proposals', 'Every proposal on record in this view, in the order they were first made')
   async all(@QueryParams() query: ViewParams) {
     const { view, echo } = parseView(query);
     return { ...echo, ...(await this.queries.execute(new GetProposals(view))) };
@@ -20,7 +23,10 @@ export class ProposalsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One proposal (404 when not on record in this view)' })
+  @IdParam('id', 'The proposalId', 'israel-draft-2023-12')
   @ViewQuery()
+  @ReadAccess(404)
+  @Answer(200, 'Proposal', 'The proposal as it stood in this view')
   one(@Param('id') id: string, @QueryParams() query: ViewParams) {
     return this.queries.execute(new GetProposal(id, parseView(query).view));
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Answer, ReadAccess } from '../../http/api-docs.js';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseView, type ViewParams } from '../view-params.js';
 import { GetStatus } from './get-status.query.js';
@@ -13,6 +14,8 @@ export class StatusController {
   @Get()
   @ApiOperation({ summary: 'Whether a ceasefire is in effect (and since when); detainees released per actor' })
   @ViewQuery()
+  @ReadAccess()
+  @Answer(200, 'Status', 'The ceasefire and the releases in this view')
   async get(@QueryParams() query: ViewParams) {
     const { view, echo } = parseView(query);
     return { ...echo, ...(await this.queries.execute(new GetStatus(view))) };

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Answer, MomentQuery, ReadAccess, SlugQuery } from '../../http/api-docs.js';
 import { isCalendarDay, startOf } from '../../catalogue/primitives.js';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseInstantParam, parseView, type ViewParams } from '../view-params.js';
@@ -20,11 +21,13 @@ export class TimelineController {
 
   @Get()
   @ApiOperation({ summary: 'Events ordered by when they occurred' })
-  @ApiQuery({ name: 'actor', required: false })
-  @ApiQuery({ name: 'issue', required: false })
-  @ApiQuery({ name: 'from', required: false, description: 'Occurred on or after (a bare date: from its start)' })
-  @ApiQuery({ name: 'to', required: false, description: 'Occurred on or before (a bare date: to its end)' })
+  @SlugQuery('actor', 'Only events concerning this actor')
+  @SlugQuery('issue', 'Only events concerning this issue')
+  @MomentQuery('from', 'Occurred on or after (a bare date: from its start)')
+  @MomentQuery('to', 'Occurred on or before (a bare date: to its end)')
   @ViewQuery()
+  @ReadAccess()
+  @Answer(200, 'Timeline', 'The events in this view, ordered by when they occurred (an uncertain date by its end)')
   async all(@QueryParams() query: TimelineParams) {
     const { view, echo } = parseView(query);
     parseInstantParam('from', query.from);
