@@ -6,13 +6,15 @@ import { DataSource } from 'typeorm';
 import { ApiKeys } from './auth/api-keys.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { CONFIG, type Config } from './config/config.js';
-import { EventStore } from './event-store/event-store.js';
+import { EventStore, READ_EVENT_STORE } from './event-store/event-store.js';
 import { AppendEventsHandler } from './events/append-events.command.js';
 import { EventsController } from './events/events.controller.js';
 import { GetEventHandler, GetEventsHandler } from './events/read-events.query.js';
 import { BenchBaselineController } from './http/bench-baseline.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { KnownQueryGuard } from './http/known-query.guard.js';
+import { MinPositionGuard } from './http/min-position.guard.js';
+import { READ_DB } from './database/read-database.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { Metrics } from './metrics/metrics.service.js';
@@ -36,6 +38,8 @@ import { StreamService } from './stream/stream.service.js';
 export interface AppDependencies {
   config: Config;
   dataSource: DataSource;
+  /** Where reads go: a hot standby (READ_DATABASE_URL), else the primary (`dataSource`). */
+  readDataSource?: DataSource;
   databaseUrl: string;
   apiKeys: ApiKeys;
   /** Adds the trivial endpoint bench/http.ts measures the read routes against. */
@@ -55,12 +59,15 @@ export class AppModule {
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: DataSource, useValue: deps.dataSource },
+        { provide: READ_DB, useValue: deps.readDataSource ?? deps.dataSource },
+        { provide: READ_EVENT_STORE, useFactory: (db: DataSource) => new EventStore(db), inject: [READ_DB] },
         { provide: DATABASE_URL, useValue: deps.databaseUrl },
         { provide: ApiKeys, useValue: deps.apiKeys },
         { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: KnownQueryGuard },
+        { provide: APP_GUARD, useClass: MinPositionGuard },
         RegistryService,
         StreamService,
         Metrics,

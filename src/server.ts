@@ -59,6 +59,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
   const database = await startDatabaseServer(config.DATABASE_URL, config.DATA_DIR, (line) => logger.debug(line.trimEnd()));
   if (database.embedded) logger.log(`embedded PostgreSQL running under ${config.DATA_DIR}`);
   const dataSource = createDataSource(database.url);
+  const readDataSource = config.READ_DATABASE_URL ? createDataSource(config.READ_DATABASE_URL) : undefined;
   try {
     await dataSource.initialize().catch((error: unknown) => {
       if (database.embedded) throw error;
@@ -67,6 +68,8 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       throw databaseUrlFailure(database.url, error, connected);
     });
     await migrate(dataSource);
+    // Reads from a hot standby when one is configured: it replays what the primary migrated.
+    if (readDataSource) await readDataSource.initialize();
     const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
     const headers = securityHeaders();
     const docsHeaders = securityHeaders(true);
@@ -84,7 +87,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       // Errors Fastify answers before any route or hook runs (a malformed percent-encoding).
       frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void sendProblem(reply.headers(headers), request.url, describe(error)),
     });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, databaseUrl: database.url, apiKeys, benchBaseline: options.benchBaseline }), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, readDataSource, databaseUrl: database.url, apiKeys, benchBaseline: options.benchBaseline }), adapter, {
       logger: consoleLogger,
       bodyParser: false,
     });
@@ -135,11 +138,13 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
         (closing ??= (async () => {
           await app.close();
           await dataSource.destroy().catch(() => {});
+          await readDataSource?.destroy().catch(() => {});
           await database.stop();
         })()),
     };
   } catch (error) {
     await dataSource.destroy().catch(() => {});
+    await readDataSource?.destroy().catch(() => {});
     await database.stop();
     throw error;
   }

@@ -30,6 +30,10 @@ const schema = z.object({
       return parsed.data;
     }),
   READ_ACCESS: z.enum(['open', 'key']).default('open'),
+  /** A hot standby to read from (writes and the projector use DATABASE_URL, the primary). */
+  READ_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** How long a read with `minPosition` waits for the read database to reflect it (503 past it). */
+  READ_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   /** Which proxies may name the client (X-Forwarded-For): false, true, a hop count, or addresses/CIDRs. */
   TRUST_PROXY: z

@@ -72,6 +72,9 @@ export class IdempotencyConflict extends Error {
   }
 }
 
+/** The event store reads go through (a hot standby's, with READ_DATABASE_URL): never appended to. */
+export const READ_EVENT_STORE = Symbol('READ_EVENT_STORE');
+
 export const MAX_EVENTS_PER_APPEND = 10_000;
 const UNIQUE_VIOLATION = '23505';
 

@@ -3,7 +3,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { CORRECTION_TYPES } from '../catalogue/catalogue.js';
-import { EventStore, type StoredEvent } from '../event-store/event-store.js';
+import { EventStore, READ_EVENT_STORE, type StoredEvent } from '../event-store/event-store.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { NotFound } from '../http/problems.js';
 import { represent, type EventRepresentation } from './event-representation.js';
@@ -51,7 +51,7 @@ async function withCorrections(store: EventStore, events: StoredEvent[]): Promis
 @QueryHandler(GetEvents)
 export class GetEventsHandler implements IQueryHandler<GetEvents> {
   constructor(
-    @Inject(EventStore) private readonly store: EventStore,
+    @Inject(READ_EVENT_STORE) private readonly store: EventStore,
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
@@ -79,7 +79,7 @@ export class GetEventsHandler implements IQueryHandler<GetEvents> {
 
 @QueryHandler(GetEvent)
 export class GetEventHandler implements IQueryHandler<GetEvent> {
-  constructor(@Inject(EventStore) private readonly store: EventStore) {}
+  constructor(@Inject(READ_EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ id }: GetEvent) {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

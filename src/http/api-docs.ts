@@ -59,7 +59,17 @@ export const answerRef = (schema: AnswerName) => ({ $ref: getSchemaPath(schema) 
  * the database (503).
  */
 export const ReadAccess = (...also: Parameters<typeof Problems>) =>
-  applyDecorators(ApiSecurity({}), ApiBearerAuth(), Problems(400, { status: 401, description: 'Only under READ_ACCESS=key: no API key, or not a valid one' }, ...also, 429, 503));
+  applyDecorators(
+    ApiSecurity({}),
+    ApiBearerAuth(),
+    ApiQuery({
+      name: 'minPosition',
+      required: false,
+      description: 'Read your own writes: wait (up to READ_WAIT_MS) until the answer reflects this log position — the `position` a POST answered; 503 with Retry-After past that.',
+      schema: { type: 'integer', minimum: 0 },
+    }),
+    Problems(400, { status: 401, description: 'Only under READ_ACCESS=key: no API key, or not a valid one' }, ...also, 429, 503),
+  );
 
 /** A read open whatever READ_ACCESS says (health, metrics): no key is asked for or looked at. */
 export const OpenAccess = (...also: Parameters<typeof Problems>) => applyDecorators(ApiSecurity({}), Problems(400, ...also, 429));

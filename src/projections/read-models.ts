@@ -1,6 +1,7 @@
 // Reading the projections (owns: turning active documents into the contract's answers for a view).
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { READ_DB } from '../database/read-database.js';
 import { NotFound } from '../http/problems.js';
 import { RegistryService, type Actor } from '../registry/registry.service.js';
 import { byOccurrence, NOW, inView as stampInView, type View } from './evidence.js';
@@ -31,7 +32,7 @@ export class ReadModels {
   private readonly now = new Map<string, NowAnswer>();
 
   constructor(
-    @Inject(DataSource) db: DataSource,
+    @Inject(READ_DB) db: DataSource,
     @Inject(RegistryService) private readonly registry: RegistryService,
   ) {
     this.docs = new DocStore(db);
@@ -82,6 +83,15 @@ export class ReadModels {
     if (this.now.size > 100) this.now.clear();
     this.now.set(key, answer);
     return answer;
+  }
+
+  /**
+   * Whether the cached read models reflect at least `position` (read-your-writes: see
+   * MinPositionGuard, which asks again until they do, each time with a fresh look).
+   */
+  async reflects(position: number): Promise<boolean> {
+    await Promise.all([this.entries.ready(), this.proposalDocs.ready(), this.agreementDocs.ready()]);
+    return this.cachedPosition() >= position;
   }
 
   /** The log position the cached projections reflect. */
