@@ -142,14 +142,14 @@ export async function startScriptNodeFlags(): Promise<string[]> {
 }
 
 /** The built server as its own process (so its memory can be measured apart from the benchmark's). */
-export async function startChildServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ChildServer> {
+export async function startChildServer(databaseUrl: string, env: Record<string, string> = {}, entry = 'dist/src/main.js'): Promise<ChildServer> {
   const { spawn } = await import('node:child_process');
   const dataDir = path.join(os.tmpdir(), `standpoint-bench-child-${randomBytes(4).toString('hex')}`);
   // BENCH_SERVER_NODE_ARGS profiles the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   // The build, as `npm start` runs it (the bench scripts build first): a TypeScript loader in the
   // server would add its own memory and start-up work to the figures.
-  const child = spawn(process.execPath, [...(await startScriptNodeFlags()), ...nodeArgs, 'dist/src/main.js'], {
+  const child = spawn(process.execPath, [...(await startScriptNodeFlags()), ...nodeArgs, entry], {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', DATA_DIR: dataDir, API_KEYS: `bench:admin:${KEY}`, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

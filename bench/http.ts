@@ -20,7 +20,7 @@ function cannon(options: autocannon.Options, seconds = SECONDS): Promise<autocan
 // The server runs in its own process, so the load generator does not share its event loop.
 const pgServer = await postgresServer();
 const database = await freshDatabase(pgServer.url);
-const server = await startChildServer(database.url, { STANDPOINT_BENCH_BASELINE: '1' });
+const server = await startChildServer(database.url, {}, 'dist/bench/baseline-server.js');
 const raw = rawPool(database.url, 8);
 const bench = {
   post: (route: string, body: unknown) => httpJson('POST', `${server.url}${route}`, body),

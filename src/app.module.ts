@@ -1,16 +1,16 @@
 // Wires the capabilities together; everything the app needs arrives through forRoot.
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { ApiKeys } from './auth/api-keys.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { StreamTokens } from './auth/stream-token.js';
 import { CONFIG, type Config } from './config/config.js';
 import { EventStore, READ_EVENT_STORE } from './event-store/event-store.js';
 import { AppendEventsHandler } from './events/append-events.command.js';
 import { EventsController } from './events/events.controller.js';
 import { GetEventHandler, GetEventsHandler } from './events/read-events.query.js';
-import { BenchBaselineController } from './http/bench-baseline.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { KnownQueryGuard } from './http/known-query.guard.js';
 import { MinPositionGuard } from './http/min-position.guard.js';
@@ -42,8 +42,8 @@ export interface AppDependencies {
   readDataSource?: DataSource;
   databaseUrl: string;
   apiKeys: ApiKeys;
-  /** Adds the trivial endpoint bench/http.ts measures the read routes against. */
-  benchBaseline?: boolean;
+  /** Controllers beside the API's (the benchmarks' baseline route: bench/baseline-server.ts). */
+  extraControllers?: Type[];
 }
 
 @Module({})
@@ -54,7 +54,7 @@ export class AppModule {
       imports: [CqrsModule.forRoot()],
       controllers: [
         EventsController, PositionsController, AgreementsController, ProposalsController, TimelineController, StatusController, RegistryController, HealthController, AdminController, StreamController, MetricsController,
-        ...(deps.benchBaseline ? [BenchBaselineController] : []),
+        ...(deps.extraControllers ?? []),
       ],
       providers: [
         { provide: CONFIG, useValue: deps.config },
@@ -63,6 +63,7 @@ export class AppModule {
         { provide: READ_EVENT_STORE, useFactory: (db: DataSource) => new EventStore(db), inject: [READ_DB] },
         { provide: DATABASE_URL, useValue: deps.databaseUrl },
         { provide: ApiKeys, useValue: deps.apiKeys },
+        { provide: StreamTokens, useFactory: (keys: ApiKeys) => new StreamTokens(keys), inject: [ApiKeys] },
         { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -8,8 +8,7 @@ async function main(): Promise<void> {
   // A .env in the working directory, when there is one; the real environment wins over it.
   const fromFile = loadDotEnv();
   const config = loadConfig();
-  // Benchmarks compare the API with a trivial endpoint served by the same process (bench/http.ts).
-  const server = await startServer(config, undefined, { benchBaseline: process.env.STANDPOINT_BENCH_BASELINE === '1' });
+  const server = await startServer(config);
   // Tests and benchmarks read the URL from this line: keep "Standpoint listening on <url>" first.
   process.stdout.write(`Standpoint listening on ${server.url} (docs at ${server.url}/docs; Node ${process.version})\n`);
   if (fromFile.length) new Logger('standpoint').log(`configuration from .env: ${fromFile.join(', ')}`);

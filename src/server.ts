@@ -6,18 +6,18 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import compress from '@fastify/compress';
-import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import { authenticate } from './auth/auth.guard.js';
 import type { Config } from './config/config.js';
 import { createDataSource, databaseUrlFailure, migrate, startDatabaseServer } from './database/database.js';
-import { BENCH_BASELINE_BODY } from './http/bench-baseline.controller.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
 import { limitRequests, trustProxy } from './http/rate-limit.js';
+import { conditionalReads } from './http/etag.js';
 import { describe, sendProblem } from './http/problem.filter.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { observeRequests, requestLog } from './http/request-observer.js';
@@ -40,11 +40,10 @@ const LEVELS: Record<Config['LOG_LEVEL'], LogLevel[]> = {
 };
 
 export interface ServerOptions {
-  /**
-   * Adds the trivial 2 KB endpoints bench/http.ts compares the read routes with: GET
-   * /bench/trivial through Nest (the baseline), GET /bench/trivial-fastify on Fastify alone.
-   */
-  benchBaseline?: boolean;
+  /** Controllers added beside the API's (the benchmarks' baseline route, bench/baseline-server.ts). */
+  extraControllers?: Type[];
+  /** Runs on the Fastify instance before the server listens (raw routes a benchmark compares with). */
+  beforeListen?: (fastify: FastifyInstance) => void;
 }
 
 export async function startServer(config: Config, announceKey = defaultAnnounce, options: ServerOptions = {}): Promise<RunningServer> {
@@ -87,7 +86,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       // Errors Fastify answers before any route or hook runs (a malformed percent-encoding).
       frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void sendProblem(reply.headers(headers), request.url, describe(error)),
     });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, readDataSource, databaseUrl: database.url, apiKeys, benchBaseline: options.benchBaseline }), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, dataSource, readDataSource, databaseUrl: database.url, apiKeys, extraControllers: options.extraControllers }), adapter, {
       logger: consoleLogger,
       bodyParser: false,
     });
@@ -100,6 +99,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     // compressed are not accepted: the one body parser takes JSON as it is (json-body.ts).
     await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], globalDecompression: false });
     await limitRequests(app, config);
+    conditionalReads(fastify);
     acceptJsonBodiesOnly(fastify, config.BODY_LIMIT);
     // Per answer, after it has gone: the metrics' counters and timings, and the request log.
     observeRequests(fastify, app.get(Metrics), config.REQUEST_LOG ? requestLog(consoleLogger, config.LOG_FORMAT) : undefined);
@@ -124,7 +124,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     setUpOpenApi(app);
     // The page at / (plain HTML, CSS and ES modules from public/, no build step).
     app.useStaticAssets({ root: publicDir(), prefix: '/', decorateReply: false });
-    if (options.benchBaseline) fastify.get('/bench/trivial-fastify', (_request, reply) => reply.type('application/json; charset=utf-8').send(BENCH_BASELINE_BODY));
+    options.beforeListen?.(fastify);
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

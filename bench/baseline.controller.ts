@@ -1,7 +1,7 @@
 // The trivial endpoint bench/http.ts compares the read routes with: 2 KB of JSON from memory,
 // answered through the same Nest pipeline as the API (global guards, exception filter, security
 // headers), so a ratio measures what a route does beyond what the framework costs. Registered
-// only when the server starts with STANDPOINT_BENCH_BASELINE=1.
+// only by the benchmark's own entry point (bench/baseline-server.ts), never by the production wiring.
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
