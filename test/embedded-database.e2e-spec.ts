@@ -17,22 +17,13 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/datab
 import { startServer, type RunningServer } from '../src/server.js';
 import { statement } from './support/envelopes.js';
 import { EDITOR_KEY } from './support/test-server.js';
+import { sleep, until } from './support/until.js';
 
 const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Under the system temp folder, like the run's own cluster: a clone may sit where the postgres user cannot enter.
 const tempDir = (name: string) => path.join(os.tmpdir(), `standpoint-${name}-${process.pid}-${randomBytes(3).toString('hex')}`);
 const isRoot = process.getuid?.() === 0;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Connects, runs `sql`, disconnects; rejects if PostgreSQL does not let us in. */
 async function query(config: pg.ClientConfig | string, sql: string): Promise<any[]> {

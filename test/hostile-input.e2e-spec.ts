@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../src/database/database.js';
 import { proposal, statement } from './support/envelopes.js';
 import { ADMIN_KEY, EDITOR_KEY, freshDatabase, TestApp } from './support/test-server.js';
+import { fillDisk, freeDisk } from './support/full-disk.js';
 import { until } from './support/until.js';
 
 const source = [{ outlet: 'Reuters', attribution: 'named' }];
@@ -130,10 +131,9 @@ describe('honest health', () => {
       expect((await app.post('/events', statement())).status).toBe(201);
       await app.settled();
       // A full disk, as PostgreSQL reports it (SQLSTATE 53100), for the projector's writes and then for appends.
-      await app.db.query(`CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$`);
-      await app.db.query(`CREATE TRIGGER disk_full BEFORE UPDATE ON projection_state FOR EACH ROW EXECUTE FUNCTION disk_full()`);
+      await fillDisk(app, 'projection_state');
       expect((await app.post('/events', statement('hamas', 'negotiations', 'opposes'))).status).toBe(201);
-      await app.db.query(`CREATE TRIGGER disk_full BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION disk_full()`);
+      await fillDisk(app, 'events');
       const count = await app.eventCount();
       const refused = await app.post('/events', statement());
       expect(refused.status).toBe(503);
@@ -148,7 +148,8 @@ describe('honest health', () => {
       expect(stalled.body).toMatchObject({ status: 'unavailable', ready: false, projector: { stalled: expect.arrayContaining(['positions']) } });
       expect(stalled.headers.get('retry-after')).toMatch(/^\d+$/);
 
-      await app.db.query(`DROP TRIGGER disk_full ON projection_state; DROP TRIGGER disk_full ON events`);
+      await freeDisk(app, 'projection_state');
+      await freeDisk(app, 'events');
       await until('recovery', async () => ((await app.get('/health')).status === 200 ? true : undefined));
       await app.settled();
       expect((await app.get('/positions/hamas')).body.stances.negotiations.stance).toBe('opposes');

@@ -4,6 +4,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import pg from 'pg';
 import { statement } from './support/envelopes.js';
+import { fillDisk, freeDisk } from './support/full-disk.js';
 import { openStream } from './support/sse.js';
 import { ADMIN_KEY, EDITOR_KEY, TestApp, testServerUrl } from './support/test-server.js';
 import { until } from './support/until.js';
@@ -98,8 +99,7 @@ describe('readiness with a stalled projection', () => {
       expect((await app.post('/events', statement())).status).toBe(201);
       await app.settled();
       // The projector's writes fail (a full disk, as PostgreSQL reports it); appends still work.
-      await app.db.query(`CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$`);
-      await app.db.query(`CREATE TRIGGER disk_full BEFORE UPDATE ON projection_state FOR EACH ROW EXECUTE FUNCTION disk_full()`);
+      await fillDisk(app, 'projection_state');
       expect((await app.post('/events', statement('hamas', 'negotiations', 'opposes'))).status).toBe(201);
       const stalled = await until('the stall to show', async () => {
         const ready = await app.get('/health/ready');
@@ -111,7 +111,7 @@ describe('readiness with a stalled projection', () => {
       const metrics = (await app.get('/metrics')).body;
       expect(sample(metrics, 'standpoint_projector_lag_events', { projection: 'positions' })).toBe(1);
 
-      await app.db.query(`DROP TRIGGER disk_full ON projection_state`);
+      await freeDisk(app, 'projection_state');
       await until('recovery', async () => ((await app.get('/health/ready')).status === 200 ? true : undefined));
     } finally {
       await app.stop();
