@@ -12,13 +12,95 @@ const el = (tag, attrs = {}, ...children) => {
   node.append(...children.filter((c) => c !== undefined && c !== null));
   return node;
 };
-const api = async (path) => {
-  const response = await fetch(path);
+
+// Under READ_ACCESS=key every read needs an API key. The page asks for one when a read answers
+// 401, keeps it in this tab's sessionStorage (never localStorage, never the URL) and sends it as
+// a Bearer header. EventSource sends no headers: the stream is opened with a short-lived token
+// the key buys (POST /stream/token), and reopened with a fresh one when it drops.
+const KEY_ITEM = 'standpoint.readKey';
+const session = (() => {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined; // storage disabled: the key lasts as long as the page
+  }
+})();
+let readKey = session?.getItem(KEY_ITEM) ?? '';
+
+function keepKey(key) {
+  readKey = key;
+  if (key) session?.setItem(KEY_ITEM, key);
+  else session?.removeItem(KEY_ITEM);
+}
+
+/** A read answered 401: `sentKey` is the key it carried ('' for none), `message` the problem's detail. */
+class Unauthorized extends Error {
+  constructor(detail, sentKey) {
+    super(detail);
+    this.sentKey = sentKey;
+  }
+}
+
+async function detailOf(response) {
+  try {
+    const problem = await response.json();
+    return problem.detail ?? problem.title ?? String(response.status);
+  } catch {
+    return String(response.status);
+  }
+}
+
+const api = async (path, init = {}) => {
+  const sentKey = readKey;
+  const response = await fetch(path, { ...init, headers: { ...(sentKey ? { authorization: `Bearer ${sentKey}` } : {}), ...init.headers } });
+  if (response.status === 401) throw new Unauthorized(await detailOf(response), sentKey);
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
   return response.json();
 };
 
-const state = { days: [], actors: [], issues: [], positions: [], selected: null };
+let keyEntered; // while the form is shown: resolves when a key has been entered
+
+/** Shows the key form (with why: the problem's detail for a key refused) until a key is entered. */
+function askForKey(detail) {
+  const form = $('#keyForm');
+  $('#keyProblem').textContent = detail ?? '';
+  form.hidden = false;
+  document.body.dataset.needsKey = 'true';
+  $('#live').textContent = 'Waiting for an API key.';
+  $('#key').focus();
+  keyEntered ??= new Promise((resolve) => {
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const key = $('#key').value.trim();
+      if (!key) return;
+      $('#key').value = '';
+      keepKey(key);
+      form.hidden = true;
+      delete document.body.dataset.needsKey;
+      keyEntered = undefined;
+      resolve();
+    };
+  });
+  return keyEntered;
+}
+
+/** Runs `task`; while it is refused for want of a (valid) key, asks for one and runs it again. */
+async function authorized(task) {
+  for (;;) {
+    try {
+      return await task();
+    } catch (error) {
+      if (!(error instanceof Unauthorized)) throw error;
+      // A key that was sent and refused is forgotten, unless another has been entered since.
+      if (error.sentKey && error.sentKey === readKey) keepKey('');
+      await askForKey(error.sentKey ? error.message : undefined);
+    }
+  }
+}
+
+const failed = (error) => ($('#live').textContent = `Could not load: ${error.message}`);
+
+const state = { days: [], actors: [], issues: [], positions: [], selected: null, position: 0 };
 
 const nameOf = (slug) => state.actors.find((a) => a.slug === slug)?.name ?? slug;
 const names = (slugs) => slugs.map(nameOf).join(', ');
@@ -177,6 +259,8 @@ async function refresh() {
   ]);
   if (mine !== latestRefresh) return;
   state.positions = positions.actors;
+  // The lowest log position the five answers reflect: the stream first opens after it, gap-free.
+  state.position = Math.min(positions.position, proposals.position, timeline.position, agreements.position, status.position);
   renderMatrix();
   renderCeasefire(status.ceasefire);
   renderAgreements(agreements.agreements);
@@ -201,28 +285,68 @@ async function setUpDays() {
 let pending;
 function soon() {
   clearTimeout(pending);
-  pending = setTimeout(async () => {
-    await setUpDays();
-    await refresh();
+  pending = setTimeout(() => {
+    authorized(async () => {
+      await setUpDays();
+      await refresh();
+    }).catch(failed);
   }, 100);
 }
 
+// The stream. Without a key the browser reconnects it itself (with Last-Event-ID). With one, the
+// token in its URL expires: on an error the page closes it, buys a fresh token and reopens it
+// with `after=` the last event id seen, as Last-Event-ID would. A stream refused outright (503)
+// is reopened the same way.
+const live = { source: undefined, lastId: undefined, timer: undefined, wait: 1000 };
+
+async function openStream() {
+  const params = new URLSearchParams();
+  const after = live.lastId ?? String(state.position);
+  if (after) params.set('after', after);
+  if (readKey) params.set('token', (await api('/stream/token', { method: 'POST' })).token);
+  const source = new EventSource(`/stream?${params}`);
+  live.source = source;
+  source.addEventListener('open', () => {
+    live.wait = 1000;
+    $('#live').textContent = 'Live: updates as developments are posted.';
+  });
+  source.addEventListener('error', () => {
+    if (live.source !== source) return;
+    $('#live').textContent = 'Reconnecting…';
+    if (params.has('token') || source.readyState === EventSource.CLOSED) reopenSoon();
+  });
+  const seen = (event) => {
+    if (event.lastEventId) live.lastId = event.lastEventId;
+    soon();
+  };
+  source.addEventListener('appended', seen);
+  source.addEventListener('position', seen);
+}
+
+function reopenSoon() {
+  live.source?.close();
+  live.source = undefined;
+  clearTimeout(live.timer);
+  live.timer = setTimeout(() => {
+    authorized(openStream).catch(() => reopenSoon());
+  }, live.wait);
+  live.wait = Math.min(live.wait * 2, 30_000);
+}
+
 async function main() {
-  [state.actors, state.issues] = await Promise.all([api('/actors').then((r) => r.actors), api('/issues').then((r) => r.issues)]);
-  await setUpDays();
-  await refresh();
   $('#asOf').addEventListener('input', () => {
     const i = Number($('#asOf').value);
     $('#asOfLabel').value = i < state.days.length ? state.days[i] : 'now';
-    refresh();
+    authorized(refresh).catch(failed);
   });
-  $('#knownAt').addEventListener('change', refresh);
-  const stream = new EventSource('/stream');
-  stream.addEventListener('open', () => ($('#live').textContent = 'Live: updates as developments are posted.'));
-  stream.addEventListener('error', () => ($('#live').textContent = 'Reconnecting…'));
-  stream.addEventListener('appended', soon);
-  stream.addEventListener('position', soon);
+  $('#knownAt').addEventListener('change', () => authorized(refresh).catch(failed));
+  await authorized(async () => {
+    [state.actors, state.issues] = await Promise.all([api('/actors').then((r) => r.actors), api('/issues').then((r) => r.issues)]);
+    await setUpDays();
+    await refresh();
+    await openStream();
+  });
   document.body.dataset.ready = 'true';
 }
 
-main().catch((error) => ($('#live').textContent = `Could not load: ${error.message}`));
+main().catch(failed);

@@ -28,6 +28,16 @@ export class ApiKeys {
     return match;
   }
 
+  /** The key of this name (a stream token names its key: stream-token.ts). */
+  named(name: string): ApiKey | undefined {
+    return this.keys.find((k) => k.name === name);
+  }
+
+  /** Every key's hash: what the stream tokens' secret is derived from (stream-token.ts). */
+  get hashes(): Buffer[] {
+    return this.keys.map((k) => k.hash);
+  }
+
   get size(): number {
     return this.keys.length;
   }
