@@ -70,10 +70,14 @@ describe('a record no request can break', () => {
     const fresh = await app.post('/events', proposal('p-batch'));
     expect((await app.post('/events/batch', { events: [retraction(fresh.body.id), answer('p-batch')] })).status).toBe(409);
 
+    // In a batch, order counts: an answer before the retraction stands; one after it does not.
+    const ordered = await app.post('/events', proposal('p-ordered'));
+    expect((await app.post('/events/batch', { events: [answer('p-ordered'), retraction(ordered.body.id)] })).status).toBe(201);
+
     const hijack = proposal('p-counter');
     expect((await app.post('/events', { ...hijack, data: { ...hijack.data, proposer: 'egypt' } })).status).toBe(409);
     expect((await app.post('/events', { ...hijack, data: { ...hijack.data, summary: 'revised by its proposer' } })).status).toBe(201);
-    expect(await app.eventCount()).toBe(before + 3);
+    expect(await app.eventCount()).toBe(before + 6);
   });
 
   it('given an event that cannot be folded, it is quarantined where operators see it, the rest is projected, and a rebuild agrees', async () => {

@@ -50,7 +50,7 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
     errors.push(...(await this.checkReferences(envelopes, refs, ids, fieldOf)));
     if (errors.length) throw new InvalidInput(errors, 'The request refers to something that does not exist; see errors.');
     await this.checkCorrections(envelopes, ids, fieldOf);
-    await this.checkProposals(envelopes);
+    await this.checkProposals(envelopes, ids);
     await this.checkAgreements(envelopes, fieldOf);
 
     const now = new Date();
@@ -166,25 +166,30 @@ export class AppendEventsHandler implements ICommandHandler<AppendEvents> {
    * not a revision (409). A proposal whose every ProposalMade is retracted is off the record:
    * nothing may answer, counter or agree to it (409).
    */
-  private async checkProposals(envelopes: Envelope[]): Promise<void> {
+  private async checkProposals(envelopes: Envelope[], ids: string[]): Promise<void> {
     const named = new Set(envelopes.flatMap(proposalsNamedBy));
     if (named.size === 0) return;
     const stored = await this.registry.proposalsOnRecord([...named]);
-    const retractedHere = new Set(envelopes.flatMap((e) => (e.type === 'ReportRetracted' ? [e.data.eventId] : [])));
-    const tabled = new Map(stored.map((p) => [p.proposalId, { proposer: p.proposer, live: p.liveEvents.some((id) => !retractedHere.has(id)) }]));
-    for (const e of envelopes) {
+    // Each proposal's ProposalMade events still standing, followed through the batch in order:
+    // a retraction counts only for what comes after it (an answer earlier in the batch stands).
+    const tabled = new Map(stored.map((p) => [p.proposalId, { proposer: p.proposer, live: new Set(p.liveEvents) }]));
+    envelopes.forEach((e, i) => {
+      if (e.type === 'ReportRetracted') {
+        for (const proposal of tabled.values()) proposal.live.delete(e.data.eventId);
+        return;
+      }
       if (e.type === 'ProposalMade') {
         const first = tabled.get(e.data.proposalId);
         if (first && first.proposer !== e.data.proposer) {
           throw new Conflict(`proposal ${e.data.proposalId} was tabled by ${first.proposer}; ${e.data.proposer} cannot revise it (give a new proposal an id of its own)`, { proposalId: e.data.proposalId });
         }
-        tabled.set(e.data.proposalId, { proposer: e.data.proposer, live: true });
-        continue;
+        tabled.set(e.data.proposalId, { proposer: first?.proposer ?? e.data.proposer, live: new Set([...(first?.live ?? []), ids[i]]) });
+        return;
       }
       for (const proposalId of proposalsNamedBy(e)) {
-        if (tabled.get(proposalId)?.live === false) throw new Conflict(`proposal ${proposalId} has been retracted; it can no longer be answered, countered or agreed to`, { proposalId });
+        if (tabled.get(proposalId)?.live.size === 0) throw new Conflict(`proposal ${proposalId} has been retracted; it can no longer be answered, countered or agreed to`, { proposalId });
       }
-    }
+    });
   }
 }
 
