@@ -128,6 +128,8 @@ export const SMOKE = process.env.BENCH_SCALE === 'smoke';
 export interface ChildServer {
   url: string;
   pid: number;
+  /** When (performance.now()) the server printed its listening line. */
+  listenedAt: number;
   /** Resident memory of the server process, in MiB. */
   rssMiB(): Promise<number>;
   stop(): Promise<void>;
@@ -153,19 +155,24 @@ export async function startChildServer(databaseUrl: string, env: Record<string, 
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', DATA_DIR: dataDir, API_KEYS: `bench:admin:${KEY}`, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let listenedAt = 0;
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
       if (process.env.BENCH_LOG_LEVEL) process.stderr.write(chunk);
       out += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]);
+      if (match && !listenedAt) {
+        listenedAt = performance.now();
+        resolve(match[1]);
+      }
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   return {
     url,
     pid: child.pid!,
+    listenedAt,
     rssMiB: async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
     stop: async () => {
       child.kill('SIGTERM');

@@ -75,7 +75,7 @@ const HISTORY = [
 /** Every projection, read back over HTTP. */
 async function readAll(app: TestApp) {
   const routes = [
-    '/positions', '/positions/constructor', '/positions/constructor?asOf=2024-01-01', '/positions/qatar', '/positions/constructor/history?issue=constructor',
+    '/positions', '/positions/constructor', '/positions/constructor?totals=true', '/positions/constructor?asOf=2024-01-01', '/positions/qatar', '/positions/constructor/history?issue=constructor',
     '/proposals', '/proposals/constructor', '/proposals/toString', '/proposals/hasOwnProperty', '/proposals/valueOf',
     '/timeline', '/timeline?issue=constructor', '/timeline?actor=constructor', '/status', '/status?asOf=2024-01-12', '/events?actor=constructor', '/agreements', '/agreements/constructor', '/agreements/toString',
   ];
@@ -112,7 +112,7 @@ function expectTheStory(read: Record<string, { status: number; body: any }>) {
   ]);
   expect(constructor.meetings).toEqual([expect.objectContaining({ meetingId: 'constructor', with: ['qatar'], host: 'qatar', mediators: ['qatar'] })]);
   expect(constructor.pressure.received).toEqual([expect.objectContaining({ eventId: pressure.id, by: 'qatar', issue: 'constructor' })]);
-  expect(constructor.totals).toEqual({ proposals: 3, agreements: 2, meetings: 1, applied: 0, received: 1 });
+  expect(ok('/positions/constructor?totals=true').totals).toEqual({ proposals: 3, agreements: 2, meetings: 1, applied: 0, received: 1 });
   expect(constructor.agreements.map((a: any) => a.agreementId).sort()).toEqual(['constructor', 'toString']);
   expect(ok('/agreements/constructor')).toMatchObject({ agreementId: 'constructor', status: 'signed' });
   expect(ok('/agreements/toString')).toMatchObject({ agreementId: 'toString', status: 'signed' });

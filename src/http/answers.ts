@@ -121,7 +121,8 @@ const ActorPositionSchema = z.object({
   position: checkpoint(),
   totals: z
     .object({ proposals: int(), agreements: int(), meetings: int(), applied: int(), received: int() })
-    .describe('How many of each list there are in this view; the lists hold the latest `limit`'),
+    .optional()
+    .describe('How many of each list there are in this view (the lists hold the latest `limit`); only with `totals=true`, since counting reads the whole view'),
 });
 
 const PositionsSchema = z.object({ ...echo, position: checkpoint(), actors: z.array(ActorPositionSchema) });

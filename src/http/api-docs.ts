@@ -110,5 +110,8 @@ export const MomentQuery = (name: string, description: string) => ApiQuery({ nam
 export const IntegerQuery = (name: string, description: string, schema: { minimum: number; maximum?: number; default?: number }) =>
   ApiQuery({ name, required: false, description, schema: { type: 'integer', ...schema } });
 
+/** A yes/no switch in the query (`true` or `false`). */
+export const FlagQuery = (name: string, description: string) => ApiQuery({ name, required: false, description, schema: { type: 'boolean', default: false } });
+
 /** One event type in the query. */
 export const EventTypeQuery = (description: string) => ApiQuery({ name: 'type', required: false, description, schema: { type: 'string', enum: EVENT_TYPES } });

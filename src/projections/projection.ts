@@ -15,6 +15,22 @@ export interface DocReader<D> {
  */
 export type Changes<D> = Map<string, D>;
 
+/**
+ * A row a reader finds a document by (see the projection_facets migration): the document's
+ * `group` (an actor) and `facet` (what it feeds: a stance cell, a list), its clocks, and a
+ * short `value` (a stance, a link) the walk may read without the document.
+ */
+export interface Facet {
+  group: string;
+  facet: string;
+  occurred: number;
+  position: number;
+  reported: number;
+  value: string | null;
+  /** The clocks of the document's first retraction, if any (a second is refused at append). */
+  retracted: { occurred: number; reported: number } | null;
+}
+
 export interface Projection<D> {
   name: string;
   /** Bump when the fold changes: the server then rebuilds this projection at start-up. */
@@ -28,6 +44,11 @@ export interface Projection<D> {
   evolve(docs: DocReader<D>, event: NewsEvent): Changes<D>;
   /** Optional ordering key stored beside the document (e.g. the timeline's occurrence order). */
   sortKey?(key: string, doc: D): string | null;
+  /**
+   * The facet rows of a document, if readers find this projection's documents by facet. Of a
+   * document already written, only the retraction may change (corrections never add facets).
+   */
+  facets?(key: string, doc: D): Facet[];
 }
 
 /** Folds a history from scratch into a map of documents. */

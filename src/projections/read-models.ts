@@ -1,15 +1,17 @@
 // Reading the projections (owns: turning active documents into the contract's answers for a view).
+// Nothing that grows with the history is held here: positions come from facet walks
+// (positions.reader.ts), proposals and agreements are read by id, the lists by SQL in the view;
+// only the answers for "now" are kept, one per route, actor and limit, until the projections move.
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { READ_DB } from '../database/read-database.js';
 import { NotFound } from '../http/problems.js';
 import { RegistryService, type Actor } from '../registry/registry.service.js';
-import { byOccurrence, NOW, inView as stampInView, type View } from './evidence.js';
-import { ActiveStates, DocCache } from './doc-cache.js';
-import { actorOfKey, type ActorEntry } from './positions/positions.fold.js';
+import { NOW, type View } from './evidence.js';
 import { DEFAULT_LIST_LIMIT, viewActor, type ActorPosition } from './positions/positions.view.js';
+import { PositionsReader } from './positions/positions.reader.js';
 import { stanceHistory, type StanceChange } from './positions/stance-history.js';
-import { DocStore } from './projector/doc-store.js';
+import { DocStore, type ProjectionState } from './projector/doc-store.js';
 import type { ProposalDoc } from './proposals/proposals.fold.js';
 import { viewProposal, type ProposalView } from './proposals/proposals.view.js';
 import { viewCeasefire, viewStatus, type StatusDoc, type StatusView } from './status/status.fold.js';
@@ -18,28 +20,29 @@ import { viewAgreement, type AgreementView } from './agreements/agreements.view.
 import type { TimelineDoc } from './timeline/timeline.fold.js';
 import { viewTimelineEntry, type TimelineEntry, type TimelineFilter } from './timeline/timeline.view.js';
 
+/** Readers under load share one look at the projections' state per this many ms. */
+const STALENESS_MS = 5;
+const NOW_ANSWERS_KEPT = 100;
+
 @Injectable()
 export class ReadModels {
   private readonly docs: DocStore;
-  private readonly entries: DocCache<ActorEntry>;
-  private readonly proposalDocs: DocCache<ProposalDoc>;
-  private readonly agreementDocs: DocCache<AgreementDoc>;
+  private readonly positions: PositionsReader;
   /**
    * Answers for "now", what most readers ask for: computed once per version of the read models,
    * and serialised once too (at tens of KB, serialising dominated the cost of a request). Keyed
    * by route, actor and list limit.
    */
   private readonly now = new Map<string, NowAnswer>();
+  private looking?: Promise<Map<string, ProjectionState>>;
+  private looked?: { at: number; states: Map<string, ProjectionState> };
 
   constructor(
     @Inject(READ_DB) db: DataSource,
     @Inject(RegistryService) private readonly registry: RegistryService,
   ) {
     this.docs = new DocStore(db);
-    const states = new ActiveStates(this.docs);
-    this.entries = new DocCache<ActorEntry>(states, 'positions', (key) => (key.startsWith('~') ? undefined : actorOfKey(key)), byOccurrence);
-    this.proposalDocs = new DocCache<ProposalDoc>(states, 'proposals', () => '', (a, b) => (a.proposalId < b.proposalId ? -1 : 1));
-    this.agreementDocs = new DocCache<AgreementDoc>(states, 'agreements', () => '', (a, b) => (a.agreementId < b.agreementId ? -1 : 1));
+    this.positions = new PositionsReader(this.docs);
   }
 
   /** The log position the answers reflect. */
@@ -48,55 +51,58 @@ export class ReadModels {
   }
 
   /** GET /positions as JSON bytes; `echo` is the asOf/knownAt the client sent, answered back. */
-  async positionsJson(view: View, echo: Record<string, string>, limit = DEFAULT_LIST_LIMIT): Promise<Buffer> {
+  async positionsJson(view: View, echo: Record<string, string>, limit = DEFAULT_LIST_LIMIT, withTotals = false): Promise<Buffer> {
     const actors = await this.registry.actors();
-    if (isNow(view)) {
+    if (isNow(view) && !withTotals) {
       const answer = await this.nowAnswer('all', actors, limit);
       return (answer.json ??= Buffer.from(JSON.stringify({ position: answer.position, actors: answer.actors })));
     }
-    const computed = await this.computePositions(view, actors, limit);
-    return Buffer.from(JSON.stringify({ ...echo, position: this.cachedPosition(), actors: computed }));
+    const states = await this.states();
+    const computed = await this.computePositions(states, view, actors, limit, withTotals);
+    return Buffer.from(JSON.stringify({ ...echo, position: reflected(states), actors: computed }));
   }
 
-  async position(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<ActorPosition> {
+  async position(slug: string, view: View, limit = DEFAULT_LIST_LIMIT, withTotals = false): Promise<ActorPosition> {
     const actor = await this.actor(slug);
-    if (!isNow(view)) return (await this.computePositions(view, [actor], limit))[0];
+    if (!isNow(view) || withTotals) return (await this.computePositions(await this.states(), view, [actor], limit, withTotals))[0];
     return (await this.nowAnswer('one', [actor], limit)).actors[0];
   }
 
   /** GET /positions/:actor as JSON bytes. */
-  async positionJson(slug: string, view: View, limit = DEFAULT_LIST_LIMIT): Promise<Buffer> {
-    if (!isNow(view)) return Buffer.from(JSON.stringify(await this.position(slug, view, limit)));
+  async positionJson(slug: string, view: View, limit = DEFAULT_LIST_LIMIT, withTotals = false): Promise<Buffer> {
+    if (!isNow(view) || withTotals) return Buffer.from(JSON.stringify(await this.position(slug, view, limit, withTotals)));
     const answer = await this.nowAnswer('one', [await this.actor(slug)], limit);
     return (answer.json ??= Buffer.from(JSON.stringify(answer.actors[0])));
   }
 
   private async nowAnswer(route: 'all' | 'one', actors: Actor[], limit: number): Promise<NowAnswer> {
-    await Promise.all([this.entries.ready(), this.proposalDocs.ready(), this.agreementDocs.ready()]);
+    const states = await this.states();
     const key = `${route}|${route === 'one' ? actors[0].slug : ''}|${limit}`;
-    const version = `${this.entries.version}|${this.proposalDocs.version}|${this.agreementDocs.version}`;
+    const version = versionOf(states);
     const memo = this.now.get(key);
     if (memo?.version === version && sameRegistry(memo.registry, actors)) return memo;
-    // Taken before computing: the caches only move forward, so the answer reflects at least this.
-    const position = this.cachedPosition();
-    const answer: NowAnswer = { version, registry: actors, position, actors: await this.computePositions(NOW, actors, limit) };
-    if (this.now.size > 100) this.now.clear();
+    // Taken before computing: the projections only move forward, so the answer reflects at least this.
+    const answer: NowAnswer = { version, registry: actors, position: reflected(states), actors: await this.computePositions(states, NOW, actors, limit, false) };
+    if (this.now.size >= NOW_ANSWERS_KEPT) this.now.clear();
     this.now.set(key, answer);
     return answer;
   }
 
   /**
-   * Whether the cached read models reflect at least `position` (read-your-writes: see
+   * Whether the read models reflect at least `position` (read-your-writes: see
    * MinPositionGuard, which asks again until they do, each time with a fresh look).
    */
   async reflects(position: number): Promise<boolean> {
-    await Promise.all([this.entries.ready(), this.proposalDocs.ready(), this.agreementDocs.ready()]);
-    return this.cachedPosition() >= position;
+    return reflected(await this.states()) >= position;
   }
 
-  /** The log position the cached projections reflect. */
-  private cachedPosition(): number {
-    return Math.min(this.entries.position, this.proposalDocs.position, this.agreementDocs.position);
+  /** The projections' state, looked at once for every reader arriving within STALENESS_MS. */
+  private async states(): Promise<Map<string, ProjectionState>> {
+    if (this.looked && performance.now() - this.looked.at < STALENESS_MS) return this.looked.states;
+    this.looking ??= this.docs.states().finally(() => (this.looking = undefined));
+    const states = await this.looking;
+    this.looked = { at: performance.now(), states };
+    return states;
   }
 
   private async actor(slug: string): Promise<Actor> {
@@ -105,34 +111,52 @@ export class ReadModels {
     return actor;
   }
 
-  private async computePositions(view: View, actors: Actor[], limit: number): Promise<ActorPosition[]> {
-    const byActor = new Map<string, readonly ActorEntry[]>();
-    for (const a of actors) byActor.set(a.slug, inView(await this.entries.group(a.slug), view));
-    await Promise.all([this.proposalDocs.ready(), this.agreementDocs.ready()]);
-    const status = (id: string) => viewProposal(this.proposalDocs.peek('', id), view)?.status ?? null;
-    const agreementStatus = (id: string) => viewAgreement(this.agreementDocs.peek('', id), view, NO_CEASEFIRE)?.status ?? null;
-    const roles = new Map((await this.registry.actors()).map((a) => [a.slug, a.role as string]));
-    return actors.map((a) => viewActor(a, byActor.get(a.slug) ?? [], view, roles, status, agreementStatus, limit));
+  private async computePositions(states: Map<string, ProjectionState>, view: View, actors: Actor[], limit: number, withTotals: boolean): Promise<ActorPosition[]> {
+    const [everyone, issues] = await Promise.all([this.registry.actors(), this.registry.issues()]);
+    const found = await this.positions.find({
+      generation: activeGeneration(states, 'positions'),
+      actors: actors.map((a) => a.slug),
+      claimants: everyone.map((a) => a.slug),
+      issues: issues.map((i) => i.slug),
+      view,
+      limit,
+      withTotals,
+      statuses: (kind, ids) => this.statuses(states, kind, ids, view),
+    });
+    const roles = new Map(everyone.map((a) => [a.slug, a.role as string]));
+    return actors.map((a) => viewActor(a, found.entries.get(a.slug) ?? [], view, roles, found.proposalStatus, found.agreementStatus, limit, withTotals));
+  }
+
+  /** The status in the view of each proposal (or agreement) named; null when it is not on record in the view. */
+  private async statuses(states: Map<string, ProjectionState>, kind: 'proposals' | 'agreements', ids: string[], view: View): Promise<Map<string, string | null>> {
+    const docs = await this.docs.load<ProposalDoc & AgreementDoc>(kind, activeGeneration(states, kind), ids);
+    const status = (doc: (ProposalDoc & AgreementDoc) | undefined) => (kind === 'proposals' ? viewProposal(doc, view)?.status : viewAgreement(doc, view, NO_CEASEFIRE)?.status) ?? null;
+    return new Map(ids.map((id) => [id, status(docs.get(id))]));
   }
 
   async history(slug: string, issue: string, view: View): Promise<StanceChange[]> {
     await this.actor(slug);
-    return stanceHistory(inView(await this.entries.group(slug), view), issue, view);
+    const [states, everyone] = await Promise.all([this.states(), this.registry.actors()]);
+    const entries = await this.positions.onIssue(activeGeneration(states, 'positions'), slug, issue, everyone.map((a) => a.slug).filter((a) => a !== slug), view);
+    return stanceHistory(entries, issue, view);
   }
 
   async proposals(view: View): Promise<ProposalView[]> {
-    return (await this.proposalDocs.group(''))
-      .map((doc) => viewProposal(doc, view))
+    return (await this.docs.activeInView<ProposalDoc>('proposals', view))
+      .map((r) => viewProposal(r.doc, view))
       .filter((p): p is ProposalView => p !== null)
       .sort((a, b) => a.proposedAt.localeCompare(b.proposedAt) || a.proposalId.localeCompare(b.proposalId));
   }
 
   async proposal(id: string, view: View): Promise<ProposalView> {
-    await this.proposalDocs.ready();
-    const doc = this.proposalDocs.peek('', id);
+    const doc = await this.activeDoc<ProposalDoc>('proposals', id);
     const proposal = viewProposal(doc, view);
     if (!proposal) throw new NotFound(`no proposal "${id}" is on record${doc ? ' in this view' : ''}`);
     return proposal;
+  }
+
+  private async activeDoc<D>(projection: string, key: string): Promise<D | undefined> {
+    return (await this.docs.load<D>(projection, activeGeneration(await this.states(), projection), [key])).get(key);
   }
 
   async timeline(view: View, filter: TimelineFilter): Promise<TimelineEntry[]> {
@@ -147,16 +171,15 @@ export class ReadModels {
   }
 
   async agreements(view: View): Promise<AgreementView[]> {
-    const [docs, ceasefire] = await Promise.all([this.agreementDocs.group(''), this.ceasefire(view)]);
-    return docs
-      .map((doc) => viewAgreement(doc, view, ceasefire))
+    const [rows, ceasefire] = await Promise.all([this.docs.activeInView<AgreementDoc>('agreements', view), this.ceasefire(view)]);
+    return rows
+      .map((r) => viewAgreement(r.doc, view, ceasefire))
       .filter((a): a is AgreementView => a !== null)
       .sort((a, b) => byFirstPosting(a, b));
   }
 
   async agreement(id: string, view: View): Promise<AgreementView> {
-    const [, ceasefire] = await Promise.all([this.agreementDocs.ready(), this.ceasefire(view)]);
-    const doc = this.agreementDocs.peek('', id);
+    const [doc, ceasefire] = await Promise.all([this.activeDoc<AgreementDoc>('agreements', id), this.ceasefire(view)]);
     const agreement = viewAgreement(doc, view, ceasefire);
     if (!agreement) throw new NotFound(`no agreement "${id}" is on record${doc ? ' in this view' : ''}`);
     return agreement;
@@ -203,8 +226,16 @@ function isNow(view: View): boolean {
   return !Number.isFinite(view.asOf) && !Number.isFinite(view.knownAt);
 }
 
-/** Only entries whose event is in the view can count; the views check retractions themselves. */
-function inView(entries: readonly ActorEntry[], view: View): readonly ActorEntry[] {
-  if (isNow(view)) return entries;
-  return entries.filter((e) => stampInView(e.ev.stamp, view));
+/** The log position every projection a positions answer reads reflects. */
+function reflected(states: Map<string, ProjectionState>): number {
+  return Math.min(...['positions', 'proposals', 'agreements'].map((p) => states.get(p)?.activeCheckpoint ?? 0));
+}
+
+/** Names what the projections a positions answer reads hold: equal versions give equal answers. */
+function versionOf(states: Map<string, ProjectionState>): string {
+  return ['positions', 'proposals', 'agreements'].map((p) => `${states.get(p)?.activeGeneration}:${states.get(p)?.activeCheckpoint}`).join('|');
+}
+
+function activeGeneration(states: Map<string, ProjectionState>, projection: string): number {
+  return states.get(projection)?.activeGeneration ?? 0;
 }

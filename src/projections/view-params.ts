@@ -38,3 +38,10 @@ export function parseLimit(value: unknown, fallback: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidInput([{ path: 'limit', message: 'must be a whole number from 1 to 10000' }]);
   return n;
 }
+
+/** A yes/no query switch: `true` or `false` (absent: false). */
+export function parseFlag(value: unknown, path: string): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new InvalidInput([{ path, message: 'must be true or false' }]);
+}

@@ -38,7 +38,7 @@ export interface Answers {
   agreements: AgreementView[];
 }
 
-export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLES.keys()]): Answers {
+export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLES.keys()], lists: { limit?: number; withTotals?: boolean } = {}): Answers {
   const positions = replay(positionsProjection, events);
   const proposals = replay(proposalsProjection, events) as Map<string, ProposalDoc>;
   const timeline = replay(timelineProjection, events);
@@ -50,7 +50,7 @@ export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLE
   return {
     positions: actors.map((a) => {
       const entries = [...positions].filter(([k]) => !k.startsWith('~') && actorOfKey(k) === a).map(([, d]) => d as ActorEntry);
-      return viewActor({ slug: a, name: NAMES.get(a) ?? a, role: (ROLES.get(a) ?? 'party') as 'party' | 'mediator' }, entries, view, ROLES, status_, agreementStatus);
+      return viewActor({ slug: a, name: NAMES.get(a) ?? a, role: (ROLES.get(a) ?? 'party') as 'party' | 'mediator' }, entries, view, ROLES, status_, agreementStatus, lists.limit, lists.withTotals);
     }),
     proposals: [...proposals.values()]
       .map((d) => viewProposal(d, view))
@@ -69,6 +69,11 @@ export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLE
 }
 
 /** Drops log positions, which differ when the same history arrives in another order. */
+/** Every entry of `actor` in the folded positions (what stanceHistory reads). */
+export function entriesOf(events: NewsEvent[], actor: string): ActorEntry[] {
+  return [...replay(positionsProjection, events)].filter(([k]) => !k.startsWith('~') && actorOfKey(k) === actor).map(([, d]) => d as ActorEntry);
+}
+
 export function withoutPositions<T>(value: T): T {
   return JSON.parse(JSON.stringify(value, (key, v) => (key === 'position' ? undefined : v)));
 }

@@ -6,14 +6,14 @@ import type { StanceChange } from './stance-history.js';
 
 /** Answers GET /positions as JSON bytes (see ReadModels.positionsJson). */
 export class GetPositions extends Query<Buffer> {
-  constructor(readonly view: View, readonly echo: Record<string, string>, readonly limit?: number) {
+  constructor(readonly view: View, readonly echo: Record<string, string>, readonly limit?: number, readonly withTotals = false) {
     super();
   }
 }
 
 /** Answers GET /positions/:actor as JSON bytes (see ReadModels.positionJson). */
 export class GetActorPosition extends Query<Buffer> {
-  constructor(readonly actor: string, readonly view: View, readonly limit?: number) {
+  constructor(readonly actor: string, readonly view: View, readonly limit?: number, readonly withTotals = false) {
     super();
   }
 }
@@ -22,8 +22,8 @@ export class GetActorPosition extends Query<Buffer> {
 export class GetPositionsHandler implements IQueryHandler<GetPositions> {
   constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
 
-  execute({ view, echo, limit }: GetPositions) {
-    return this.read.positionsJson(view, echo, limit);
+  execute({ view, echo, limit, withTotals }: GetPositions) {
+    return this.read.positionsJson(view, echo, limit, withTotals);
   }
 }
 
@@ -31,8 +31,8 @@ export class GetPositionsHandler implements IQueryHandler<GetPositions> {
 export class GetActorPositionHandler implements IQueryHandler<GetActorPosition> {
   constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
 
-  execute({ actor, view, limit }: GetActorPosition) {
-    return this.read.positionJson(actor, view, limit);
+  execute({ actor, view, limit, withTotals }: GetActorPosition) {
+    return this.read.positionJson(actor, view, limit, withTotals);
   }
 }
 

@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Param, Query as QueryParams, Res } from '@nest
 import type { FastifyReply } from 'fastify';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Answer, IntegerQuery, ReadAccess, SlugParam, SlugQuery } from '../../http/api-docs.js';
+import { Answer, FlagQuery, IntegerQuery, ReadAccess, SlugParam, SlugQuery } from '../../http/api-docs.js';
 import { ViewQuery } from '../view-query.decorator.js';
-import { parseLimit, parseView, type ViewParams } from '../view-params.js';
+import { parseFlag, parseLimit, parseView, type ViewParams } from '../view-params.js';
 import { DEFAULT_LIST_LIMIT } from './positions.view.js';
 import { InvalidInput } from '../../http/problems.js';
 import { SLUG } from '../../catalogue/primitives.js';
@@ -14,7 +14,10 @@ import { CSV_CONTENT_TYPE, positionsCsv } from './positions-csv.js';
 import type { ActorPosition } from './positions.view.js';
 
 const LimitQuery = () =>
-  IntegerQuery('limit', `How many of the latest proposals, meetings, pressure entries and evidence ids each list holds (default ${DEFAULT_LIST_LIMIT}); totals gives the full counts.`, { minimum: 1, maximum: 10_000, default: DEFAULT_LIST_LIMIT });
+  IntegerQuery('limit', `How many of the latest proposals, meetings, pressure entries and evidence ids each list holds (default ${DEFAULT_LIST_LIMIT}); totals=true gives the full counts.`, { minimum: 1, maximum: 10_000, default: DEFAULT_LIST_LIMIT });
+const TotalsQuery = () => FlagQuery('totals', 'Also count every list in full (`totals`): this reads the whole view, where the answer otherwise reads only what it shows');
+
+type PositionsParams = ViewParams & { limit?: string; totals?: string };
 
 @ApiTags('positions')
 @Controller('positions')
@@ -25,13 +28,14 @@ export class PositionsController {
   @ApiOperation({ summary: "Every actor's position: stances per issue, proposals, meetings, pressure" })
   @ViewQuery()
   @LimitQuery()
+  @TotalsQuery()
   @ReadAccess()
   @Answer(200, 'Positions', "Every registered actor's position in this view", {
     also: { 'text/csv': { schema: { type: 'string', description: 'With Accept: text/csv: one row per actor and issue (actor, issue, stance, since, confidence, evidenceCount, summary)' } } },
   })
-  async all(@QueryParams() query: ViewParams & { limit?: string }, @Res({ passthrough: true }) reply: FastifyReply) {
+  async all(@QueryParams() query: PositionsParams, @Res({ passthrough: true }) reply: FastifyReply) {
     const { view, echo } = parseView(query);
-    const json = await this.queries.execute(new GetPositions(view, echo as Record<string, string>, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
+    const json = await this.queries.execute(new GetPositions(view, echo as Record<string, string>, parseLimit(query.limit, DEFAULT_LIST_LIMIT), parseFlag(query.totals, 'totals')));
     reply.header('vary', 'accept'); // the same URL answers JSON or CSV
     if (!prefersOver(reply.request.headers.accept, CSV_TYPES)) return asJson(reply, json);
     // One row per actor × issue cell, from the same answer the JSON is.
@@ -44,10 +48,11 @@ export class PositionsController {
   @SlugParam('actor', 'The actor slug', 'hamas')
   @ViewQuery()
   @LimitQuery()
+  @TotalsQuery()
   @ReadAccess({ status: 404, description: 'No such actor is registered' })
   @Answer(200, 'ActorPosition', "The actor's position in this view")
-  async one(@Param('actor') actor: string, @QueryParams() query: ViewParams & { limit?: string }, @Res({ passthrough: true }) reply: FastifyReply) {
-    const json = await this.queries.execute(new GetActorPosition(actor, parseView(query).view, parseLimit(query.limit, DEFAULT_LIST_LIMIT)));
+  async one(@Param('actor') actor: string, @QueryParams() query: PositionsParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    const json = await this.queries.execute(new GetActorPosition(actor, parseView(query).view, parseLimit(query.limit, DEFAULT_LIST_LIMIT), parseFlag(query.totals, 'totals')));
     return asJson(reply, json);
   }
 

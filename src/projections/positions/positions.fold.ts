@@ -7,6 +7,7 @@ import { assertNever, type DomainEvent, type NewsEvent } from '../../catalogue/n
 import { issuesTouchedBy, type Stance, type Terms } from '../../catalogue/primitives.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { Changes, DocReader, Projection } from '../projection.js';
+import { positionFacets } from './positions.facets.js';
 
 export interface Claim {
   issue: string;
@@ -178,7 +179,8 @@ export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent)
 
 export const positionsProjection: Projection<PositionsDoc> = {
   name: 'positions',
-  version: 5,
+  version: 6,
   reads: readsOf,
   evolve: evolvePositions,
+  facets: positionFacets,
 };

@@ -10,11 +10,11 @@ const founding = fixture('founding-week').events;
 const roles = new Map([['israel', 'party'], ['hamas', 'party'], ['egypt', 'mediator'], ['qatar', 'mediator'], ['us', 'mediator']]);
 const day = (d: string) => Date.parse(`${d}T23:59:59.999Z`);
 
-function positionOf(events: unknown[], actor: string, view: View = NOW, limit?: number) {
+function positionOf(events: unknown[], actor: string, view: View = NOW, limit?: number, withTotals = false) {
   const docs = replay(positionsProjection, newsEvents(events));
   const info = { slug: actor, name: actor, role: (roles.get(actor) ?? 'party') as 'party' | 'mediator' };
   const entries = [...docs].filter(([key]) => key.startsWith(`${actor}/`)).map(([, doc]) => doc as ActorEntry);
-  return viewActor(info, entries, view, roles, () => 'tabled', () => 'signed', limit);
+  return viewActor(info, entries, view, roles, () => 'tabled', () => 'signed', limit, withTotals);
 }
 
 const say = (id: string, actor: string, issue: string, stance: string, occurredAt: string, reportedAt: string, attribution = 'named', outlet = 'Reuters') => ({
@@ -106,7 +106,8 @@ describe('positions fold', () => {
     expect(DEFAULT_LIST_LIMIT).toBe(10);
     const cut = positionOf(events, 'qatar');
     expect(cut.meetings.map((m) => m.occurredAt)).toEqual(days.slice(2));
-    expect(cut.totals.meetings).toBe(12);
+    expect(cut.totals).toBeUndefined();
+    expect(positionOf(events, 'qatar', NOW, undefined, true).totals?.meetings).toBe(12);
     expect(cut.stances.negotiations).toMatchObject({ evidence: days.map((_, i) => ID(i + 1)).reverse().slice(0, 10), evidenceTotal: 12 });
     const all = positionOf(events, 'qatar', NOW, 20);
     expect(all.meetings).toHaveLength(12);

@@ -62,9 +62,21 @@ export interface ActorPosition {
     received: { eventId: string; occurredAt: string; by: string; issue: string; demand: string; deadline?: string }[];
   };
   lastEventAt: string | null;
+  /** The greatest log position among the events this answer rests on (its cells, lists and last event). */
   position: number;
-  /** How many of each list there are in this view; the lists hold the latest `limit`. */
-  totals: { proposals: number; agreements: number; meetings: number; applied: number; received: number };
+  /**
+   * How many of each list there are in this view (the lists hold the latest `limit`): only when
+   * asked for (`?totals=true`), since counting reads every entry of the view, not the latest few.
+   */
+  totals?: Totals;
+}
+
+export interface Totals {
+  proposals: number;
+  agreements: number;
+  meetings: number;
+  applied: number;
+  received: number;
 }
 
 /** The latest items kept in each list of a position (and in a stance's evidence) unless asked otherwise. */
@@ -85,6 +97,11 @@ export interface DatedClaim extends Claim {
  * @param roles every registered actor's default role, to show who mediated a meeting
  * @param proposalStatus the status of a proposal in the same view (null when it is not on record)
  * @param agreementStatus the status of an agreement in the same view (null when it is not on record)
+ * @param withTotals count every list in full (see ActorPosition.totals)
+ *
+ * What it reads of `entries` is what the reader's facet walks fetch (positions.reader.ts): per
+ * cell, the entries down to the first disagreeing claim; per list, its latest `limit` items; the
+ * latest entry. Any superset of those gives the same answer, totals aside.
  */
 export function viewActor(
   info: ActorInfo,
@@ -94,25 +111,24 @@ export function viewActor(
   proposalStatus: (proposalId: string) => string | null,
   agreementStatus: (agreementId: string) => string | null,
   limit = DEFAULT_LIST_LIMIT,
+  withTotals = false,
 ): ActorPosition {
   entries = inOccurrenceOrder(entries);
   const runs = new Map<string, { claims: DatedClaim[]; closed: boolean }>();
   const claimRuns = new Map<string, { issue: string; by: string; claims: DatedClaim[]; closed: boolean }>();
   const seen = new Set<string>();
-  const links: { proposalId: string; role: string }[] = [];
-  const agreementLinks: { agreementId: string; role: string }[] = [];
+  const links: { proposalId: string; role: string; at: number }[] = [];
+  const agreementLinks: { agreementId: string; role: string; at: number }[] = [];
   const meetings: ActorEntry[] = [];
   const applied: ActorEntry[] = [];
   const received: ActorEntry[] = [];
   const totals = { proposals: 0, agreements: 0, meetings: 0, applied: 0, received: 0 };
   let last: ActorEntry | undefined;
-  let position = 0;
 
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i];
     if (!counts(e.ev, view)) continue;
     last ??= e;
-    if (e.ev.stamp.position > position) position = e.ev.stamp.position;
     for (const c of e.claims ?? []) {
       const run = runs.get(c.issue) ?? runs.set(c.issue, { claims: [], closed: false }).get(c.issue)!;
       if (run.closed) continue;
@@ -131,11 +147,11 @@ export function viewActor(
     }
     for (const p of e.proposals ?? []) {
       const key = `${p.proposalId}\u0000${p.role}`;
-      if (!seen.has(key) && seen.add(key)) links.push(p);
+      if (!seen.has(key) && seen.add(key)) links.push({ ...p, at: e.ev.stamp.position });
     }
     for (const a of e.agreements ?? []) {
       const key = `${a.agreementId}\u0000${a.role}`;
-      if (!seen.has(`agreement\u0000${key}`) && seen.add(`agreement\u0000${key}`)) agreementLinks.push(a);
+      if (!seen.has(`agreement\u0000${key}`) && seen.add(`agreement\u0000${key}`)) agreementLinks.push({ ...a, at: e.ev.stamp.position });
     }
     if (e.meeting && totals.meetings++ < limit) meetings.push(e);
     if (e.applied && totals.applied++ < limit) applied.push(e);
@@ -180,18 +196,30 @@ export function viewActor(
     claimsByIssue.set(issue, [...(claimsByIssue.get(issue) ?? []), cell]);
   }
 
+  // The answer's position: the latest event in log order among those it shows or rests on.
+  let position = last?.ev.stamp.position ?? 0;
+  const restsOn = (at: number) => {
+    if (at > position) position = at;
+  };
+  for (const { claims: run } of [...runs.values(), ...claimRuns.values()]) for (const c of run) restsOn(c.ev.stamp.position);
+  for (const e of [...meetings, ...applied, ...received]) restsOn(e.ev.stamp.position);
+
   const proposals: { proposalId: string; role: string; status: string | null }[] = [];
   for (const p of links) {
     if (proposals.length >= limit) break;
     const status = proposalStatus(p.proposalId);
-    if (status !== null) proposals.push({ proposalId: p.proposalId, role: p.role, status });
+    if (status === null) continue;
+    proposals.push({ proposalId: p.proposalId, role: p.role, status });
+    restsOn(p.at);
   }
 
   const agreements: { agreementId: string; role: string; status: string }[] = [];
   for (const a of agreementLinks) {
     if (agreements.length >= limit) break;
     const status = agreementStatus(a.agreementId);
-    if (status !== null) agreements.push({ agreementId: a.agreementId, role: a.role, status });
+    if (status === null) continue;
+    agreements.push({ agreementId: a.agreementId, role: a.role, status });
+    restsOn(a.at);
   }
 
   return {
@@ -224,7 +252,7 @@ export function viewActor(
     },
     lastEventAt: last?.occurredAt ?? null,
     position,
-    totals,
+    ...(withTotals ? { totals } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { View } from '../evidence.js';
+import type { Facet } from '../projection.js';
 
 export interface ProjectionState {
   projection: string;
@@ -31,6 +32,8 @@ export interface DocWrite {
   sortKey: string | null;
   doc: unknown;
   changedAt: number;
+  /** Its facet rows (see Projection.facets); none for most projections. */
+  facets: Facet[];
 }
 
 /** COPY's text format: backslash, newline, carriage return and tab are escaped. */
@@ -39,6 +42,21 @@ const copyNullable = (v: string | number | null) => (v === null ? '\\N' : typeof
 
 const ACTIVE = `JOIN projection_state s ON s.projection = d.projection AND s.active_generation = d.generation`;
 const IN_VIEW = `(d.occurred IS NULL OR d.occurred <= $2) AND (d.reported IS NULL OR d.reported <= $3)`;
+
+/** Where one facet walk goes next: `limit` rows older than `before` (from the newest when absent). */
+export interface FacetWalkStep {
+  group: string;
+  facet: string;
+  before?: { occurred: number; position: number };
+  limit: number;
+}
+
+export interface FacetRow {
+  key: string;
+  occurred: number;
+  position: number;
+  value: string | null;
+}
 
 export class DocStore {
   constructor(private readonly db: DataSource) {}
@@ -137,6 +155,35 @@ export class DocStore {
         JSON.stringify(docs.map((d) => d.doc)),
       ],
     );
+    await this.upsertFacets(m, docs);
+  }
+
+  /**
+   * Facet rows of documents written by upsert: new ones inserted, those of a corrected document
+   * given its retraction (the only part of a facet a correction changes).
+   */
+  private async upsertFacets(m: EntityManager, docs: DocWrite[]): Promise<void> {
+    const rows = docs.flatMap((d) => d.facets.map((f) => ({ d, f })));
+    if (rows.length === 0) return;
+    await m.query(
+      `INSERT INTO projection_facets (projection, generation, grp, facet, occurred, position, reported, key, value, retracted_occurred, retracted_reported)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::bigint[])
+       ON CONFLICT (projection, generation, grp, facet, occurred, position) DO UPDATE
+         SET retracted_occurred = EXCLUDED.retracted_occurred, retracted_reported = EXCLUDED.retracted_reported`,
+      [
+        rows.map(({ d }) => d.projection),
+        rows.map(({ d }) => d.generation),
+        rows.map(({ f }) => f.group),
+        rows.map(({ f }) => f.facet),
+        rows.map(({ f }) => Math.floor(f.occurred)),
+        rows.map(({ f }) => f.position),
+        rows.map(({ f }) => Math.floor(f.reported)),
+        rows.map(({ d }) => d.key),
+        rows.map(({ f }) => f.value),
+        rows.map(({ f }) => (f.retracted ? Math.floor(f.retracted.occurred) : null)),
+        rows.map(({ f }) => (f.retracted ? Math.floor(f.retracted.reported) : null)),
+      ],
+    );
   }
 
   /**
@@ -160,6 +207,24 @@ export class DocStore {
       if (chunk) yield chunk;
     };
     await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY projection_docs (projection, generation, key, sort_key, occurred, reported, changed_at, doc) FROM STDIN`)));
+    if (!docs.some((d) => d.facets.length)) return;
+    const facetRows = function* () {
+      let chunk = '';
+      for (const d of docs) {
+        for (const f of d.facets) {
+          chunk += `${copyText(d.projection)}\t${d.generation}\t${copyText(f.group)}\t${copyText(f.facet)}\t${Math.floor(f.occurred)}\t${f.position}\t${Math.floor(f.reported)}\t${copyText(d.key)}\t${copyNullable(f.value)}\t${f.retracted ? Math.floor(f.retracted.occurred) : '\\N'}\t${f.retracted ? Math.floor(f.retracted.reported) : '\\N'}\n`;
+          if (chunk.length > 65_536) {
+            yield chunk;
+            chunk = '';
+          }
+        }
+      }
+      if (chunk) yield chunk;
+    };
+    await pipeline(
+      Readable.from(facetRows()),
+      client.query(copyFrom(`COPY projection_facets (projection, generation, grp, facet, occurred, position, reported, key, value, retracted_occurred, retracted_reported) FROM STDIN`)),
+    );
   }
 
   /**
@@ -192,6 +257,45 @@ export class DocStore {
       params.push(...(options.extraParams ?? []));
     }
     return this.db.query(`SELECT d.key, d.doc FROM projection_docs d ${ACTIVE} WHERE ${where} ORDER BY d.sort_key NULLS LAST, d.key`, params);
+  }
+
+  /**
+   * One step of several facet walks at once: for each, the next `limit` rows in the view, older
+   * (by occurrence, then position) than `before`, newest first. With `countingOnly`, rows whose
+   * first retraction is in the view are passed over too. Each walk is two index range scans:
+   * what occurred by min(asOf, knownAt), and — only when knownAt is the earlier — what occurred
+   * after it yet was reported by it, which the partial index for early reports holds; neither
+   * reads rows between the two clocks that the view leaves out.
+   */
+  async walkFacets(projection: string, generation: number, view: View, walks: FacetWalkStep[], countingOnly = true): Promise<FacetRow[][]> {
+    if (walks.length === 0) return [];
+    const counting = countingOnly ? `AND (f.retracted_occurred IS NULL OR f.retracted_occurred > $8 OR f.retracted_reported > $9)` : '';
+    const select = `SELECT f.key, f.occurred, f.position, f.value FROM projection_facets f
+       WHERE f.projection = $1 AND f.generation = $2 AND f.grp = w.grp AND f.facet = w.facet AND (f.occurred, f.position) < (w.o, w.p) AND f.reported <= $9 ${counting}`;
+    const rows: { i: string; key: string; occurred: string; position: string; value: string | null }[] = await this.db.query(
+      `SELECT w.i, x.key, x.occurred, x.position, x.value
+         FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::int[]) WITH ORDINALITY AS w(grp, facet, o, p, n, i)
+         CROSS JOIN LATERAL (
+           (${select} AND f.occurred <= least($8, $9) ORDER BY f.occurred DESC, f.position DESC LIMIT w.n)
+           UNION ALL
+           (${select} AND f.reported < f.occurred AND f.occurred > least($8, $9) AND f.occurred <= $8 ORDER BY f.occurred DESC, f.position DESC LIMIT w.n)
+           ORDER BY occurred DESC, position DESC LIMIT w.n) x
+        ORDER BY w.i, x.occurred DESC, x.position DESC`,
+      [
+        projection,
+        generation,
+        walks.map((w) => w.group),
+        walks.map((w) => w.facet),
+        walks.map((w) => (w.before ? w.before.occurred : Number.MAX_SAFE_INTEGER)),
+        walks.map((w) => (w.before ? w.before.position : Number.MAX_SAFE_INTEGER)),
+        walks.map((w) => w.limit),
+        bound(view.asOf),
+        bound(view.knownAt),
+      ],
+    );
+    const out: FacetRow[][] = walks.map(() => []);
+    for (const r of rows) out[Number(r.i) - 1].push({ key: r.key, occurred: Number(r.occurred), position: Number(r.position), value: r.value });
+    return out;
   }
 
   /** The log position the readers' documents reflect (the lowest over the given projections). */

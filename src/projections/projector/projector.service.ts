@@ -184,6 +184,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const generation = Math.max(state.generation, state.activeGeneration) + 1;
     await this.db.transaction(async (m) => {
       await m.query(`DELETE FROM projection_docs WHERE projection = $1 AND generation >= $2`, [state.projection, generation]);
+      await m.query(`DELETE FROM projection_facets WHERE projection = $1 AND generation >= $2`, [state.projection, generation]);
       await m.query(`DELETE FROM quarantined_events WHERE projection = $1`, [state.projection]); // the new generation finds them again
       await m.query(`UPDATE projection_state SET version = $2, generation = $3, checkpoint = 0, updated_at = now() WHERE projection = $1`, [state.projection, version, generation]);
     });
@@ -297,7 +298,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const docs = folded.flatMap(({ runner: { projection, state }, overlay, created, checkpoint }) => {
       const copy = created.size >= COPY_FROM;
       return [...overlay].map(([key, doc]) => ({
-        write: { projection: projection.name, generation: state.generation, key, doc, sortKey: projection.sortKey?.(key, doc) ?? null, changedAt: checkpoint } satisfies DocWrite,
+        write: { projection: projection.name, generation: state.generation, key, doc, sortKey: projection.sortKey?.(key, doc) ?? null, changedAt: checkpoint, facets: projection.facets?.(key, doc) ?? [] } satisfies DocWrite,
         copy: copy && created.has(key),
       }));
     });
@@ -363,9 +364,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    * not in its transaction: readers move to the new generation without waiting for the delete.
    */
   private async sweepOldGenerations(): Promise<void> {
-    await this.db.query(
-      `DELETE FROM projection_docs d USING projection_state s WHERE d.projection = s.projection AND d.generation <> s.generation AND d.generation <> s.active_generation`,
-    );
+    for (const table of ['projection_docs', 'projection_facets']) {
+      await this.db.query(`DELETE FROM ${table} d USING projection_state s WHERE d.projection = s.projection AND d.generation <> s.generation AND d.generation <> s.active_generation`);
+    }
   }
 
   /**
