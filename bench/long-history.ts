@@ -157,13 +157,25 @@ async function timeTravel(route: (i: number) => string, first: number, last: num
   return { p50Ms: round(percentile(samples, 50)), p90Ms: round(percentile(samples, 90)), p99Ms: round(percentile(samples, 99)) };
 }
 
-async function sizes(): Promise<{ logMiB: number; readModelsMiB: number; ratio: number }> {
+/** Tables and indexes on disk, the read models' against the log's, with each table's share and each projection's live documents. */
+async function sizes(): Promise<Record<string, unknown>> {
   const { rows } = await db.query(
-    `SELECT pg_total_relation_size('events') AS log,
-            pg_total_relation_size('projection_docs') + pg_total_relation_size('projection_facets') + pg_total_relation_size('projection_state') AS models`,
+    `SELECT pg_total_relation_size('events') AS log, pg_total_relation_size('projection_docs') AS docs,
+            pg_total_relation_size('projection_facets') AS facets, pg_total_relation_size('projection_state') AS state`,
   );
-  const mib = (n: string) => round(Number(n) / 2 ** 20, 1);
-  return { logMiB: mib(rows[0].log), readModelsMiB: mib(rows[0].models), ratio: round(Number(rows[0].models) / Number(rows[0].log)) };
+  const { rows: live } = await db.query(
+    `SELECT d.projection, count(*)::int AS documents, sum(pg_column_size(d.doc))::bigint AS bytes
+       FROM projection_docs d JOIN projection_state s ON s.projection = d.projection AND s.active_generation = d.generation GROUP BY 1 ORDER BY 1`,
+  );
+  const mib = (n: string | number) => round(Number(n) / 2 ** 20, 1);
+  const models = Number(rows[0].docs) + Number(rows[0].facets) + Number(rows[0].state);
+  return {
+    logMiB: mib(rows[0].log),
+    readModelsMiB: mib(models),
+    ratio: round(models / Number(rows[0].log)),
+    tablesMiB: { projection_docs: mib(rows[0].docs), projection_facets: mib(rows[0].facets) },
+    liveDocuments: Object.fromEntries(live.map((r) => [r.projection, { documents: r.documents, jsonMiB: mib(r.bytes) }])),
+  };
 }
 
 try {
@@ -186,6 +198,7 @@ try {
   const { rows: span } = await db.query(`SELECT min(occurred_at) AS a, max(occurred_at) AS b FROM events`);
   const first = new Date(span[0].a).getTime();
   const last = new Date(span[0].b).getTime();
+  stage('sizeBeforeRebuild', await sizes());
   const travelling = await peakRss(async () => ({
     actor: await timeTravel((i) => `/positions/${ACTORS[i % ACTORS.length]}`, first, last),
     all: await timeTravel(() => '/positions', first, last),
