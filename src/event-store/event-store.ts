@@ -336,6 +336,32 @@ export class EventStore {
     return m.query(`SELECT ${columns} FROM events WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
+  /**
+   * The corrections about any of `ids` (SourceAdded, ReportRetracted, ReportDisputed, by their
+   * `eventId`) up to position `upTo`, in log order: each type through its own partial index.
+   */
+  async correctionsOf(ids: string[], upTo: number): Promise<StoredEnvelope[]> {
+    if (ids.length === 0) return [];
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type IN ('SourceAdded', 'ReportRetracted') AND data->>'eventId' = ANY($1) AND position <= $2
+       UNION ALL
+       SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type = 'ReportDisputed' AND data->>'eventId' = ANY($1) AND position <= $2
+       ORDER BY position`,
+      [ids, upTo],
+    );
+    return rows.map(envelopeFromRow);
+  }
+
+  /** Every version (ProposalMade) of the proposals named, up to position `upTo`, in log order. */
+  async proposalVersions(proposalIds: string[], upTo: number): Promise<StoredEnvelope[]> {
+    if (proposalIds.length === 0) return [];
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type = 'ProposalMade' AND data->>'proposalId' = ANY($1) AND position <= $2 ORDER BY position`,
+      [proposalIds, upTo],
+    );
+    return rows.map(envelopeFromRow);
+  }
+
   /** Events that point at any of `ids` through `data->>field` (e.g. corroborations of an event). */
   async findReferencing(types: string[], field: string, ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
     if (ids.length === 0) return [];

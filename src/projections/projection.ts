@@ -4,6 +4,7 @@
 // are small (one per event and actor, per proposal, ...), so applying an event costs the same
 // however long the history is.
 import type { NewsEvent } from '../catalogue/news-event.js';
+import type { StoredEnvelope } from '../event-store/event-store.js';
 
 export interface DocReader<D> {
   get(key: string): D | undefined;
@@ -31,6 +32,15 @@ export interface Facet {
   retracted: { occurred: number; reported: number } | null;
 }
 
+/** What folding documents again from the log reads of it (the event store, or a standby's). */
+export interface LogByIds {
+  getEnvelopesByIds(ids: string[]): Promise<StoredEnvelope[]>;
+  /** SourceAdded, ReportRetracted and ReportDisputed about any of `ids`, up to `upTo`, in log order. */
+  correctionsOf(ids: string[], upTo: number): Promise<StoredEnvelope[]>;
+  /** The ProposalMade versions of the proposals named, up to `upTo`, in log order. */
+  proposalVersions(proposalIds: string[], upTo: number): Promise<StoredEnvelope[]>;
+}
+
 export interface Projection<D> {
   name: string;
   /** Bump when the fold changes: the server then rebuilds this projection at start-up. */
@@ -49,6 +59,13 @@ export interface Projection<D> {
    * document already written, only the retraction may change (corrections never add facets).
    */
   facets?(key: string, doc: D): Facet[];
+  /**
+   * Documents not stored, only their facets: each is exactly what the fold makes of a few
+   * events, so whoever needs one (the projector for a correction, a reader for an answer) folds
+   * it again from those events (positions' entries; see entries-from-log.ts). `fromLog` gives
+   * them as the fold had them at position `upTo`.
+   */
+  derived?: { has(key: string): boolean; fromLog(log: LogByIds, keys: string[], upTo: number): Promise<Map<string, D>> };
 }
 
 /** Folds a history from scratch into a map of documents. */

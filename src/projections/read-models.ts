@@ -5,6 +5,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { READ_DB } from '../database/read-database.js';
+import { EventStore, READ_EVENT_STORE } from '../event-store/event-store.js';
 import { NotFound } from '../http/problems.js';
 import { RegistryService, type Actor } from '../registry/registry.service.js';
 import { NOW, type View } from './evidence.js';
@@ -39,10 +40,11 @@ export class ReadModels {
 
   constructor(
     @Inject(READ_DB) db: DataSource,
+    @Inject(READ_EVENT_STORE) log: EventStore,
     @Inject(RegistryService) private readonly registry: RegistryService,
   ) {
     this.docs = new DocStore(db);
-    this.positions = new PositionsReader(this.docs);
+    this.positions = new PositionsReader(this.docs, log);
   }
 
   /** The log position the answers reflect. */
@@ -115,6 +117,7 @@ export class ReadModels {
     const [everyone, issues] = await Promise.all([this.registry.actors(), this.registry.issues()]);
     const found = await this.positions.find({
       generation: activeGeneration(states, 'positions'),
+      upTo: states.get('positions')?.activeCheckpoint ?? 0,
       actors: actors.map((a) => a.slug),
       claimants: everyone.map((a) => a.slug),
       issues: issues.map((i) => i.slug),
@@ -137,7 +140,7 @@ export class ReadModels {
   async history(slug: string, issue: string, view: View): Promise<StanceChange[]> {
     await this.actor(slug);
     const [states, everyone] = await Promise.all([this.states(), this.registry.actors()]);
-    const entries = await this.positions.onIssue(activeGeneration(states, 'positions'), slug, issue, everyone.map((a) => a.slug).filter((a) => a !== slug), view);
+    const entries = await this.positions.onIssue(activeGeneration(states, 'positions'), states.get('positions')?.activeCheckpoint ?? 0, slug, issue, everyone.map((a) => a.slug).filter((a) => a !== slug), view);
     return stanceHistory(entries, issue, view);
   }
 

@@ -103,10 +103,12 @@ export class RegistryService {
       `SELECT p.data->>'proposalId' AS "proposalId",
               (array_agg(p.data->>'proposer' ORDER BY p.position))[1] AS proposer,
               array_agg(p.data->'terms' ORDER BY p.position) AS terms,
-              coalesce(array_agg(p.id::text) FILTER (WHERE NOT EXISTS (
-                SELECT 1 FROM events r WHERE r.type IN ('SourceAdded', 'ReportRetracted') AND r.type = 'ReportRetracted' AND r.data->>'eventId' = p.id::text
-              )), '{}') AS "liveEvents"
+              coalesce(array_agg(p.id::text) FILTER (WHERE r.retracted IS NULL), '{}') AS "liveEvents"
          FROM events p
+         -- Looked up per version, LIMIT 1: as a NOT EXISTS the planner hashed every retraction in the log (1.2 s at 665 000 events).
+         LEFT JOIN LATERAL (
+           SELECT true AS retracted FROM events r WHERE r.type IN ('SourceAdded', 'ReportRetracted') AND r.type = 'ReportRetracted' AND r.data->>'eventId' = p.id::text LIMIT 1
+         ) r ON true
         WHERE p.type = 'ProposalMade' AND p.data->>'proposalId' = ANY($1)
         GROUP BY 1`,
       [proposalIds],

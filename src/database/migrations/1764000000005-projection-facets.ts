@@ -10,6 +10,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Events reported before they occurred are rare, and a view with knownAt before asOf must find
  * them without walking every row between the two: they get a partial index of their own.
+ *
+ * Readers no longer cache documents and fetch what changed since, so `changed_at` goes.
  */
 export class ProjectionFacets1764000000005 implements MigrationInterface {
   name = 'ProjectionFacets1764000000005';
@@ -33,9 +35,13 @@ export class ProjectionFacets1764000000005 implements MigrationInterface {
     await q.query(
       `CREATE INDEX projection_facets_early ON projection_facets (projection, generation, grp, facet, occurred, position) WHERE reported < occurred`,
     );
+    await q.query(`DROP INDEX projection_docs_changed`);
+    await q.query(`ALTER TABLE projection_docs DROP COLUMN changed_at`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE projection_docs ADD COLUMN changed_at bigint NOT NULL DEFAULT 0`);
+    await q.query(`CREATE INDEX projection_docs_changed ON projection_docs (projection, generation, changed_at)`);
     await q.query(`DROP TABLE projection_facets`);
   }
 }

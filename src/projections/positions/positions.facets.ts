@@ -2,7 +2,7 @@
 // for itself and one per thing of the answer it can feed — a stance cell, a claimant's cell, a
 // list — so the reader walks each newest first and stops where viewActor would stop reading.
 import type { Facet } from '../projection.js';
-import { actorOfKey, type ActorEntry, type PositionsDoc } from './positions.fold.js';
+import { actorOfKey, isEntryKey, type ActorEntry, type PositionsDoc } from './positions.fold.js';
 
 /** Facet names, short because there is a row per entry and facet. */
 export const FACET = {
@@ -22,8 +22,8 @@ export const FACET = {
 export type ListFacet = 'proposals' | 'agreements' | 'meetings' | 'applied' | 'received';
 export const LIST_FACETS: readonly ListFacet[] = ['proposals', 'agreements', 'meetings', 'applied', 'received'];
 
-export function isEntry(key: string, doc: PositionsDoc): doc is ActorEntry {
-  return !key.startsWith('~') && 'ev' in doc;
+function isEntry(key: string, doc: PositionsDoc): doc is ActorEntry {
+  return isEntryKey(key) && 'ev' in doc;
 }
 
 /** The facet rows of one positions document (none for what the fold remembers of proposals). */

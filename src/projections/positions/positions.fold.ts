@@ -8,6 +8,7 @@ import { issuesTouchedBy, type Stance, type Terms } from '../../catalogue/primit
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { Changes, DocReader, Projection } from '../projection.js';
 import { positionFacets } from './positions.facets.js';
+import { entriesFromLog } from './entries-from-log.js';
 
 export interface Claim {
   issue: string;
@@ -49,6 +50,8 @@ export type PositionsDoc = ActorEntry | ProposalIssues;
 export const entryKey = (actor: string, eventId: string) => `${actor}/${eventId}`;
 export const proposalKey = (proposalId: string) => `~proposal/${proposalId}`;
 export const actorOfKey = (key: string) => key.slice(0, key.indexOf('/'));
+/** Whether a key names an entry (`actor/<event id>`), not what the fold remembers of a proposal. */
+export const isEntryKey = (key: string) => !key.startsWith('~');
 
 /** The actors an event concerns (the catalogue's rule): each gets an entry. */
 export const actorsOf = (event: DomainEvent): string[] => actorsConcerned(event);
@@ -179,8 +182,10 @@ export function evolvePositions(docs: DocReader<PositionsDoc>, event: NewsEvent)
 
 export const positionsProjection: Projection<PositionsDoc> = {
   name: 'positions',
-  version: 6,
+  version: 7,
   reads: readsOf,
   evolve: evolvePositions,
   facets: positionFacets,
+  // Entries are folded again from the log where needed; what it remembers of proposals is stored.
+  derived: { has: isEntryKey, fromLog: entriesFromLog },
 };

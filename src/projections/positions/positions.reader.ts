@@ -5,13 +5,17 @@
 // entry — and only those entries are fetched. The cost follows what the answer shows, not the
 // length of the history.
 import { counts, type View } from '../evidence.js';
+import type { LogByIds } from '../projection.js';
 import type { DocStore, FacetRow } from '../projector/doc-store.js';
+import { entriesFromLog } from './entries-from-log.js';
 import { FACET, LIST_FACETS, type ListFacet } from './positions.facets.js';
 import type { ActorEntry } from './positions.fold.js';
 
 /** What the walks need to know beyond the entries: the registries, and the statuses of linked proposals and agreements. */
 export interface PositionsQuery {
   generation: number;
+  /** The log position the generation reflects: entries are folded again from the log up to it. */
+  upTo: number;
   actors: string[];
   /** Every registered actor (who may have claimed something of another) and issue. */
   claimants: string[];
@@ -43,7 +47,10 @@ interface Walk {
 const FIRST_BATCH = { entry: 1, cell: 3 };
 
 export class PositionsReader {
-  constructor(private readonly docs: DocStore) {}
+  constructor(
+    private readonly docs: DocStore,
+    private readonly log: LogByIds,
+  ) {}
 
   async find(q: PositionsQuery): Promise<PositionsFound> {
     const statuses = { proposals: new Map<string, string | null>(), agreements: new Map<string, string | null>() };
@@ -59,7 +66,7 @@ export class PositionsReader {
         w.batch *= 2;
       });
       const missing = [...new Set(open.flatMap((w) => w.rows.map((r) => r.key)))].filter((key) => !fetched.has(key));
-      for (const [key, doc] of await this.docs.load<ActorEntry>('positions', q.generation, missing)) fetched.set(key, doc);
+      for (const [key, doc] of await entriesFromLog(this.log, missing, q.upTo)) fetched.set(key, doc);
       await this.learnStatuses(open, fetched, statuses, q);
       open = open.filter((w) => !w.exhausted && !w.enough(entriesOf(w, fetched)));
     }
@@ -75,7 +82,7 @@ export class PositionsReader {
   }
 
   /** Every entry of the actor on an issue in the view, retracted ones too (for the cell's history). */
-  async onIssue(generation: number, actor: string, issue: string, claimants: string[], view: View): Promise<ActorEntry[]> {
+  async onIssue(generation: number, upTo: number, actor: string, issue: string, claimants: string[], view: View): Promise<ActorEntry[]> {
     const facets = [FACET.stance(issue), ...claimants.map((by) => FACET.claim(issue, by))];
     const rows: FacetRow[][] = facets.map(() => []);
     let open = facets.map((_, i) => i);
@@ -85,7 +92,7 @@ export class PositionsReader {
       open = open.filter((_, n) => steps[n].length === 1000);
     }
     const keys = [...new Set(rows.flat().map((r) => r.key))];
-    return [...(await this.docs.load<ActorEntry>('positions', generation, keys)).values()];
+    return [...(await entriesFromLog(this.log, keys, upTo)).values()];
   }
 
   private walksOf(actor: string, q: PositionsQuery, status: (kind: 'proposals' | 'agreements') => (id: string) => string | null): Walk[] {

@@ -24,14 +24,15 @@ function stampOf(doc: unknown): { occurred: number | null; reported: number | nu
   return { occurred: stamp?.occurred ?? null, reported: stamp?.reported ?? null };
 }
 
-/** One document as the projector writes it, with the checkpoint that wrote it. */
+/** One document as the projector writes it. */
 export interface DocWrite {
   projection: string;
   generation: number;
   key: string;
   sortKey: string | null;
   doc: unknown;
-  changedAt: number;
+  /** False for a derived document (Projection.derived): only its facets are written. */
+  stored: boolean;
   /** Its facet rows (see Projection.facets); none for most projections. */
   facets: Facet[];
 }
@@ -134,16 +135,18 @@ export class DocStore {
    * as one JSON array, not a text[] of JSON: pg escapes every quote of every element of an
    * array parameter, which was a few per cent of a rebuild.
    */
-  async write(m: EntityManager, docs: DocWrite[]): Promise<void> {
+  async write(m: EntityManager, writes: DocWrite[]): Promise<void> {
+    await this.upsertFacets(m, writes);
+    const docs = writes.filter((d) => d.stored);
     if (docs.length === 0) return;
     const stamps = docs.map((d) => stampOf(d.doc));
     await m.query(
-      `INSERT INTO projection_docs (projection, generation, key, sort_key, occurred, reported, changed_at, doc)
-       SELECT t.p, t.g, t.k, t.s, t.o, t.r, t.c, t.d
-         FROM ROWS FROM (unnest($1::text[]), unnest($2::int[]), unnest($3::text[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::bigint[]), unnest($7::bigint[]), jsonb_array_elements($8::jsonb))
-              AS t(p, g, k, s, o, r, c, d)
+      `INSERT INTO projection_docs (projection, generation, key, sort_key, occurred, reported, doc)
+       SELECT t.p, t.g, t.k, t.s, t.o, t.r, t.d
+         FROM ROWS FROM (unnest($1::text[]), unnest($2::int[]), unnest($3::text[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::bigint[]), jsonb_array_elements($7::jsonb))
+              AS t(p, g, k, s, o, r, d)
        ON CONFLICT (projection, generation, key) DO UPDATE
-         SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported, changed_at = EXCLUDED.changed_at`,
+         SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported`,
       [
         docs.map((d) => d.projection),
         docs.map((d) => d.generation),
@@ -151,11 +154,9 @@ export class DocStore {
         docs.map((d) => d.sortKey),
         stamps.map((s) => s.occurred),
         stamps.map((s) => s.reported),
-        docs.map((d) => d.changedAt),
         JSON.stringify(docs.map((d) => d.doc)),
       ],
     );
-    await this.upsertFacets(m, docs);
   }
 
   /**
@@ -197,8 +198,9 @@ export class DocStore {
     const rows = function* () {
       let chunk = '';
       for (const d of docs) {
+        if (!d.stored) continue;
         const { occurred, reported } = stampOf(d.doc);
-        chunk += `${copyText(d.projection)}\t${d.generation}\t${copyText(d.key)}\t${copyNullable(d.sortKey)}\t${copyNullable(occurred)}\t${copyNullable(reported)}\t${d.changedAt}\t${copyText(JSON.stringify(d.doc))}\n`;
+        chunk += `${copyText(d.projection)}\t${d.generation}\t${copyText(d.key)}\t${copyNullable(d.sortKey)}\t${copyNullable(occurred)}\t${copyNullable(reported)}\t${copyText(JSON.stringify(d.doc))}\n`;
         if (chunk.length > 65_536) {
           yield chunk;
           chunk = '';
@@ -206,7 +208,9 @@ export class DocStore {
       }
       if (chunk) yield chunk;
     };
-    await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY projection_docs (projection, generation, key, sort_key, occurred, reported, changed_at, doc) FROM STDIN`)));
+    if (docs.some((d) => d.stored)) {
+      await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY projection_docs (projection, generation, key, sort_key, occurred, reported, doc) FROM STDIN`)));
+    }
     if (!docs.some((d) => d.facets.length)) return;
     const facetRows = function* () {
       let chunk = '';
@@ -225,24 +229,6 @@ export class DocStore {
       Readable.from(facetRows()),
       client.query(copyFrom(`COPY projection_facets (projection, generation, grp, facet, occurred, position, reported, key, value, retracted_occurred, retracted_reported) FROM STDIN`)),
     );
-  }
-
-  /**
-   * Active documents that changed after `since` (all of them for since = -1),
-   * up to the active checkpoint read first: whatever the projector commits meanwhile waits for
-   * the next call, so the documents and the checkpoint returned always agree.
-   */
-  async activeChangedSince<D>(projection: string, since: number): Promise<{ generation: number; checkpoint: number; docs: { key: string; doc: D }[] }> {
-    const [state] = await this.db.query(`SELECT active_generation AS g, active_checkpoint AS c FROM projection_state WHERE projection = $1`, [projection]);
-    if (!state) return { generation: 0, checkpoint: 0, docs: [] };
-    const generation = Number(state.g);
-    const checkpoint = Number(state.c);
-    if (checkpoint <= since) return { generation, checkpoint, docs: [] };
-    const docs: { key: string; doc: D }[] = await this.db.query(
-      `SELECT key, doc FROM projection_docs WHERE projection = $1 AND generation = $2 AND changed_at > $3 AND changed_at <= $4`,
-      [projection, generation, since, checkpoint],
-    );
-    return { generation, checkpoint, docs };
   }
 
   /**

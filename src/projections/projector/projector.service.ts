@@ -250,7 +250,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         const writing = inFlight.get(runner) ?? new Map<string, unknown>();
         // Only the documents this page's events read are loaded: memory stays flat as the log grows.
         const wanted = new Set(todo.flatMap(({ news }) => runner.projection.reads(news)));
-        const loaded = await this.docStore.load<unknown>(runner.projection.name, runner.state.generation, [...wanted].filter((key) => !writing.has(key)));
+        const loaded = await this.loadWanted(runner, [...wanted].filter((key) => !writing.has(key)), (todo[0]?.stored.position ?? last + 1) - 1);
         const overlay = new Map<string, unknown>();
         const reader = {
           get: (key: string) => {
@@ -280,6 +280,23 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   /**
+   * The documents a page reads that the previous page is not still writing: stored ones from the
+   * generation, derived ones (Projection.derived) folded again from the log as of the position
+   * before the page's first event — where every earlier page has left them.
+   */
+  private async loadWanted(runner: Runner, keys: string[], upTo: number): Promise<Map<string, unknown>> {
+    const { projection, state } = runner;
+    const derived = projection.derived;
+    if (!derived) return this.docStore.load<unknown>(projection.name, state.generation, keys);
+    const [stored, refolded] = await Promise.all([
+      this.docStore.load<unknown>(projection.name, state.generation, keys.filter((key) => !derived.has(key))),
+      derived.fromLog(this.store, keys.filter((key) => derived.has(key)), upTo),
+    ]);
+    for (const [key, doc] of refolded) stored.set(key, doc);
+    return stored;
+  }
+
+  /**
    * Writes the projections' documents with their checkpoints. A live page (a few events) writes
    * every projection in one transaction; a long catch-up writes each in its own, side by side,
    * so that PostgreSQL gets both cores for the part that dominates a page.
@@ -298,7 +315,15 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const docs = folded.flatMap(({ runner: { projection, state }, overlay, created, checkpoint }) => {
       const copy = created.size >= COPY_FROM;
       return [...overlay].map(([key, doc]) => ({
-        write: { projection: projection.name, generation: state.generation, key, doc, sortKey: projection.sortKey?.(key, doc) ?? null, changedAt: checkpoint, facets: projection.facets?.(key, doc) ?? [] } satisfies DocWrite,
+        write: {
+          projection: projection.name,
+          generation: state.generation,
+          key,
+          doc,
+          stored: !projection.derived?.has(key),
+          sortKey: projection.sortKey?.(key, doc) ?? null,
+          facets: projection.facets?.(key, doc) ?? [],
+        } satisfies DocWrite,
         copy: copy && created.has(key),
       }));
     });
