@@ -8,6 +8,7 @@
 //  - the first GET /positions after a restart, from the listening line (< 1 s),
 //  - a rebuild of all projections vs a raw cursor read of the same log (≥ 0.5×),
 //  - the read models' size in PostgreSQL against the log's (≤ 1.5×).
+// BENCH_KEEP_DATABASE=1 (with DATABASE_URL) keeps the history for `npm run bench:time-travel`.
 // BENCH_FLOORS=1 adds the rebuild's floors (the log folded in memory: not at a million events).
 // npm run bench:history   (BENCH_EVENTS=…; BENCH_SCALE=smoke for a few seconds)
 import { fork } from 'node:child_process';
@@ -272,6 +273,8 @@ try {
 } finally {
   await db.end();
   await server.stop();
-  await database.drop();
+  // BENCH_KEEP_DATABASE=1 keeps the history (with DATABASE_URL) for bench/time-travel.ts to measure again.
+  if (process.env.BENCH_KEEP_DATABASE && process.env.DATABASE_URL) console.log(`kept: BENCH_DATABASE_URL=${database.url}`);
+  else await database.drop();
   await pgServer.stop();
 }

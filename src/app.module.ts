@@ -20,16 +20,18 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { Metrics } from './metrics/metrics.service.js';
 import { AdminController } from './projections/admin/admin.controller.js';
 import { AgreementsController } from './projections/agreements/agreements.controller.js';
-import { GetActorPositionHandler, GetPositionsHandler, GetStanceHistoryHandler } from './projections/positions/get-positions.query.js';
+import { AgreementsReader } from './projections/agreements/agreements.reader.js';
 import { PositionsController } from './projections/positions/positions.controller.js';
+import { PositionsReader } from './projections/positions/positions.reader.js';
+import { ProjectionStates, READ_DOC_STORE } from './projections/projection-states.js';
+import { DocStore } from './projections/projector/doc-store.js';
 import { DATABASE_URL, Projector } from './projections/projector/projector.service.js';
-import { GetProposalHandler, GetProposalsHandler } from './projections/proposals/get-proposals.query.js';
 import { ProposalsController } from './projections/proposals/proposals.controller.js';
-import { ReadModels } from './projections/read-models.js';
-import { GetStatusHandler } from './projections/status/get-status.query.js';
+import { ProposalsReader } from './projections/proposals/proposals.reader.js';
 import { StatusController } from './projections/status/status.controller.js';
-import { GetTimelineHandler } from './projections/timeline/get-timeline.query.js';
+import { StatusReader } from './projections/status/status.reader.js';
 import { TimelineController } from './projections/timeline/timeline.controller.js';
+import { TimelineReader } from './projections/timeline/timeline.reader.js';
 import { RegistryController } from './registry/registry.controller.js';
 import { RegistryService } from './registry/registry.service.js';
 import { StreamController } from './stream/stream.controller.js';
@@ -65,6 +67,8 @@ export class AppModule {
         { provide: ApiKeys, useValue: deps.apiKeys },
         { provide: StreamTokens, useFactory: (keys: ApiKeys) => new StreamTokens(keys), inject: [ApiKeys] },
         { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
+        { provide: DocStore, useFactory: (db: DataSource) => new DocStore(db), inject: [DataSource] },
+        { provide: READ_DOC_STORE, useFactory: (db: DataSource) => new DocStore(db), inject: [READ_DB] },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: KnownQueryGuard },
@@ -72,18 +76,16 @@ export class AppModule {
         RegistryService,
         StreamService,
         Metrics,
-        ReadModels,
+        ProjectionStates,
+        PositionsReader,
+        ProposalsReader,
+        AgreementsReader,
+        TimelineReader,
+        StatusReader,
         Projector,
         AppendEventsHandler,
         GetEventsHandler,
         GetEventHandler,
-        GetPositionsHandler,
-        GetActorPositionHandler,
-        GetStanceHistoryHandler,
-        GetProposalsHandler,
-        GetProposalHandler,
-        GetTimelineHandler,
-        GetStatusHandler,
       ],
     };
   }

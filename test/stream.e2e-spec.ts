@@ -115,7 +115,13 @@ describe('GET /stream', () => {
     await sleep(500);
     await live.close();
     await resumed.close();
-    for (const s of [live, resumed]) {
+    for (const [name, s] of [['live', live], ['resumed', resumed]] as const) {
+      // Where a stream first strays, with the positions around it: what a rare failure here needs told.
+      const got = appended(s).map((f) => Number(f.id));
+      const want = expected.map((e) => Number(e.position));
+      const at = got.findIndex((p, i) => p !== want[i]);
+      const near = (list: number[]) => list.slice(Math.max(0, at - 3), at + 4).map((p) => p - Number(start));
+      expect({ stream: name, strays: at, got: at < 0 ? [] : near(got), want: at < 0 ? [] : near(want), lengths: [got.length, want.length] }).toEqual({ stream: name, strays: -1, got: [], want: [], lengths: [want.length, want.length] });
       expect(appended(s).map((f) => f.data.id)).toEqual(expected.map((e) => e.id));
       expect(appended(s).map((f) => f.id)).toEqual(expected.map((e) => e.position));
     }

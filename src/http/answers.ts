@@ -14,12 +14,12 @@ import type { EventRepresentation } from '../events/event-representation.js';
 import type { GetEvents } from '../events/read-events.query.js';
 import type { AgreementView } from '../projections/agreements/agreements.view.js';
 import type { ProjectionState } from '../projections/projector/doc-store.js';
-import type { GetStanceHistory } from '../projections/positions/get-positions.query.js';
+import type { PositionsReader } from '../projections/positions/positions.reader.js';
 import type { ActorPosition as ActorPositionType, ClaimCell, StanceCell } from '../projections/positions/positions.view.js';
 import type { StanceChange as StanceChangeType } from '../projections/positions/stance-history.js';
-import type { GetProposal, GetProposals } from '../projections/proposals/get-proposals.query.js';
-import type { GetStatus } from '../projections/status/get-status.query.js';
-import type { GetTimeline } from '../projections/timeline/get-timeline.query.js';
+import type { ProposalsReader } from '../projections/proposals/proposals.reader.js';
+import type { StatusReader } from '../projections/status/status.reader.js';
+import type { TimelineReader } from '../projections/timeline/timeline.reader.js';
 import type { TimelineEntry as TimelineEntryType } from '../projections/timeline/timeline.view.js';
 import type { ViewParams } from '../projections/view-params.js';
 import type { Actor as ActorType, Issue as IssueType } from '../registry/registry.service.js';
@@ -393,6 +393,8 @@ type Deep<T> = T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
 /** Fails to compile ("Type 'false' does not satisfy the constraint 'true'") when the schema and the type differ. */
 const same = <_ extends true>() => undefined;
 type Out<S extends z.ZodType> = Deep<z.output<S>>;
+/** What a reader's method answers. */
+type Answered<F> = F extends (...args: never[]) => Promise<infer R> ? R : never;
 /** Literal types widened: a handler's inferred return type says `string` where the schema names the values. */
 type Widen<T> = T extends string ? string : T extends boolean ? boolean : T extends object ? { [K in keyof T]: Widen<T[K]> } : T;
 /** For answers typed only by a handler's inferred return: each assignable to the other, literals widened. */
@@ -408,14 +410,14 @@ same<Equal<Out<typeof ClaimCellSchema>, Deep<ClaimCell>>>();
 same<Equal<Out<typeof ActorPositionSchema>, Deep<ActorPositionType>>>();
 same<Equal<Out<typeof PositionsSchema>, Deep<ViewParams & { position: number; actors: ActorPositionType[] }>>>();
 same<Equal<Out<typeof StanceChangeSchema>, Deep<StanceChangeAnswer>>>();
-same<Equal<Out<typeof StanceHistorySchema>, Deep<Omit<QueryResult<GetStanceHistory>, 'changes'> & { changes: StanceChangeAnswer[] }>>>();
-same<Equal<Out<typeof ProposalSchema>, Deep<QueryResult<GetProposal>>>>();
-same<Equal<Out<typeof ProposalsSchema>, Deep<ViewParams & QueryResult<GetProposals>>>>();
+same<Equal<Out<typeof StanceHistorySchema>, Deep<Omit<Answered<PositionsReader['history']>, 'changes'> & { changes: StanceChangeAnswer[] }>>>();
+same<Equal<Out<typeof ProposalSchema>, Deep<Answered<ProposalsReader['proposal']>>>>();
+same<Equal<Out<typeof ProposalsSchema>, Deep<ViewParams & Answered<ProposalsReader['proposals']>>>>();
 same<Equal<Out<typeof AgreementSchema>, Deep<AgreementView>>>();
 same<Equal<Out<typeof AgreementsSchema>, Deep<ViewParams & { position: number; agreements: AgreementView[] }>>>();
 same<Equal<Out<typeof TimelineEntrySchema>, Deep<TimelineEntryType>>>();
-same<Equal<Out<typeof TimelineSchema>, Deep<ViewParams & QueryResult<GetTimeline>>>>();
-same<Equal<Out<typeof StatusSchema>, Deep<ViewParams & QueryResult<GetStatus>>>>();
+same<Equal<Out<typeof TimelineSchema>, Deep<ViewParams & Answered<TimelineReader['timeline']>>>>();
+same<Equal<Out<typeof StatusSchema>, Deep<ViewParams & Answered<StatusReader['status']>>>>();
 // A stored event's `type` and `data` are typed per event type (each a catalogue definition); the rest is EventRepresentation's.
 same<Equal<Out<z.ZodObject<typeof storedEventFields>>, Deep<Omit<EventRepresentation, 'type' | 'data'>>>>();
 same<Equal<keyof z.output<typeof EventsPageSchema>, Exclude<keyof QueryResult<GetEvents>, 'until'>>>();

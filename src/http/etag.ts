@@ -2,7 +2,7 @@
 // ETag naming exactly what it says: a digest of the answer itself, which changes when — and only
 // when — the log position it reflects, the view asked for or the registries change what it
 // says. A client that sends it back as If-None-Match gets 304 and no body. The answers for "now"
-// are the same Buffer for every request until the read models move (read-models.ts), so their
+// are the same Buffer for every request until the read models move (positions.reader.ts), so their
 // tag is worked out once per answer, not once per request.
 import { hash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';

@@ -5,7 +5,6 @@
 import { Controller, Get, Inject, Logger, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.guard.js';
 import { Answer, OpenAccess, RETRY_AFTER } from './api-docs.js';
 import { CONFIG, type Config } from '../config/config.js';
@@ -19,16 +18,13 @@ const ANSWER_WITHIN_MS = 2000;
 @Controller('health')
 export class HealthController {
   private readonly logger = new Logger('health');
-  private readonly docs: DocStore;
 
   constructor(
-    @Inject(DataSource) db: DataSource,
+    @Inject(DocStore) private readonly docs: DocStore,
     @Inject(EventStore) private readonly store: EventStore,
     @Inject(Projector) private readonly projector: Projector,
     @Inject(CONFIG) private readonly config: Config,
-  ) {
-    this.docs = new DocStore(db);
-  }
+  ) {}
 
   @Get()
   @Public()

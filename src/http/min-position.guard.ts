@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { CONFIG, type Config } from '../config/config.js';
 import { READ_DB, reflectedPosition, type ReadsFrom } from '../database/read-database.js';
-import { ReadModels } from '../projections/read-models.js';
+import { ProjectionStates } from '../projections/projection-states.js';
 import { InvalidInput, Problem } from './problems.js';
 
 const POLL_MS = 20;
@@ -16,7 +16,7 @@ export class MinPositionGuard implements CanActivate {
   constructor(
     @Inject(READ_DB) private readonly db: DataSource,
     @Inject(CONFIG) private readonly config: Config,
-    @Inject(ReadModels) private readonly read: ReadModels,
+    @Inject(ProjectionStates) private readonly projections: ProjectionStates,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,8 +30,8 @@ export class MinPositionGuard implements CanActivate {
     const deadline = Date.now() + this.config.READ_WAIT_MS;
     for (;;) {
       const reflected = await reflectedPosition(this.db, reads);
-      // The read models answer from caches: they must have caught up too, not only the database.
-      if (reflected >= wanted && (reads === 'log' || (await this.read.reflects(wanted)))) return true;
+      // The projections' state readers share (a few ms old) must have caught up too, not only the database.
+      if (reflected >= wanted && (reads === 'log' || (await this.projections.reflects(wanted)))) return true;
       if (Date.now() >= deadline) {
         context.switchToHttp().getResponse<FastifyReply>().header('retry-after', '1');
         throw new Problem(503, 'Service unavailable', `The read database reflects position ${reflected} of the ${reads === 'log' ? 'log' : 'read models'}, not yet ${wanted}; try again shortly.`, { minPosition: wanted, reflected });

@@ -21,9 +21,8 @@ import { NotFound } from '../http/problems.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { NOW } from '../projections/evidence.js';
 import type { StanceCell } from '../projections/positions/positions.view.js';
-import { DocStore } from '../projections/projector/doc-store.js';
-import { ReadModels } from '../projections/read-models.js';
-import { DataSource } from 'typeorm';
+import { PositionsReader } from '../projections/positions/positions.reader.js';
+import { ProjectionStates } from '../projections/projection-states.js';
 
 export interface StreamFilter {
   actor?: string;
@@ -58,7 +57,6 @@ export class StreamService implements BeforeApplicationShutdown {
   private readonly clients = new Set<Client>();
   /** The streams the shared poller feeds. */
   private readonly live = new Set<Client>();
-  private readonly docs: DocStore;
   private readonly baseHeaders: OutgoingHttpHeaders;
 
   private polling = false;
@@ -71,11 +69,10 @@ export class StreamService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(EventStore) private readonly store: EventStore,
-    @Inject(ReadModels) private readonly read: ReadModels,
-    @Inject(DataSource) db: DataSource,
+    @Inject(PositionsReader) private readonly read: PositionsReader,
+    @Inject(ProjectionStates) private readonly projections: ProjectionStates,
     @Inject(CONFIG) private readonly config: Config,
   ) {
-    this.docs = new DocStore(db);
     // The hijacked reply skips Fastify's header handling, so the stream writes these itself.
     this.baseHeaders = securityHeaders();
   }
@@ -232,7 +229,7 @@ export class StreamService implements BeforeApplicationShutdown {
   private async sendChangedCells(): Promise<void> {
     const waiting = [...this.clients].filter((c) => c.dirty.size > 0);
     if (!waiting.length) return;
-    const projected = await this.docs.activeCheckpoint(['positions']);
+    const projected = await this.projections.checkpoint('positions');
     const actors = new Set<string>();
     for (const c of waiting) for (const [actor, position] of c.dirty) if (position <= projected) actors.add(actor);
     const now = new Map<string, Cells | null>();

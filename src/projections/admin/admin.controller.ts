@@ -2,7 +2,6 @@
 // read models while readers keep the current ones, and watching it happen.
 import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { Requires } from '../../auth/auth.guard.js';
 import { AdminReadAccess, Answer, WriteAccess } from '../../http/api-docs.js';
 import { EventStore } from '../../event-store/event-store.js';
@@ -12,15 +11,11 @@ import { Projector } from '../projector/projector.service.js';
 @ApiTags('admin')
 @Controller('admin/projections')
 export class AdminController {
-  private readonly docs: DocStore;
-
   constructor(
     @Inject(Projector) private readonly projector: Projector,
     @Inject(EventStore) private readonly store: EventStore,
-    @Inject(DataSource) db: DataSource,
-  ) {
-    this.docs = new DocStore(db);
-  }
+    @Inject(DocStore) private readonly docs: DocStore,
+  ) {}
 
   @Post('rebuild')
   @HttpCode(202)

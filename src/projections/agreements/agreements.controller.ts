@@ -3,14 +3,14 @@
 import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer, IdParam, ReadAccess } from '../../http/api-docs.js';
-import { ReadModels } from '../read-models.js';
+import { AgreementsReader } from './agreements.reader.js';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseView, type ViewParams } from '../view-params.js';
 
 @ApiTags('agreements')
 @Controller('agreements')
 export class AgreementsController {
-  constructor(@Inject(ReadModels) private readonly read: ReadModels) {}
+  constructor(@Inject(AgreementsReader) private readonly read: AgreementsReader) {}
 
   @Get()
   @ApiOperation({ summary: 'Every agreement: parties, mediators, guarantors, terms, phases, status, ratifications, the ceasefire under it, and its versions' })
@@ -19,8 +19,7 @@ export class AgreementsController {
   @Answer(200, 'Agreements', 'Every agreement on record in this view, in the order they were first posted')
   async all(@QueryParams() query: ViewParams) {
     const { view, echo } = parseView(query);
-    const [position, agreements] = await Promise.all([this.read.checkpoint('agreements'), this.read.agreements(view)]);
-    return { ...echo, position, agreements };
+    return { ...echo, ...(await this.read.agreements(view)) };
   }
 
   @Get(':id')

@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer, FlagQuery, IntegerQuery, ReadAccess, SlugParam, SlugQuery } from '../../http/api-docs.js';
 import { ViewQuery } from '../view-query.decorator.js';
@@ -8,7 +7,7 @@ import { parseFlag, parseLimit, parseView, type ViewParams } from '../view-param
 import { DEFAULT_LIST_LIMIT } from './positions.view.js';
 import { InvalidInput } from '../../http/problems.js';
 import { SLUG } from '../../catalogue/primitives.js';
-import { GetActorPosition, GetPositions, GetStanceHistory } from './get-positions.query.js';
+import { PositionsReader } from './positions.reader.js';
 import { CSV_TYPES, prefersOver } from '../../events/media-type.js';
 import { CSV_CONTENT_TYPE, positionsCsv } from './positions-csv.js';
 import type { ActorPosition } from './positions.view.js';
@@ -22,7 +21,7 @@ type PositionsParams = ViewParams & { limit?: string; totals?: string };
 @ApiTags('positions')
 @Controller('positions')
 export class PositionsController {
-  constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}
+  constructor(@Inject(PositionsReader) private readonly read: PositionsReader) {}
 
   @Get()
   @ApiOperation({ summary: "Every actor's position: stances per issue, proposals, meetings, pressure" })
@@ -35,7 +34,7 @@ export class PositionsController {
   })
   async all(@QueryParams() query: PositionsParams, @Res({ passthrough: true }) reply: FastifyReply) {
     const { view, echo } = parseView(query);
-    const json = await this.queries.execute(new GetPositions(view, echo as Record<string, string>, parseLimit(query.limit, DEFAULT_LIST_LIMIT), parseFlag(query.totals, 'totals')));
+    const json = await this.read.positionsJson(view, echo as Record<string, string>, parseLimit(query.limit, DEFAULT_LIST_LIMIT), parseFlag(query.totals, 'totals'));
     reply.header('vary', 'accept'); // the same URL answers JSON or CSV
     if (!prefersOver(reply.request.headers.accept, CSV_TYPES)) return asJson(reply, json);
     // One row per actor × issue cell, from the same answer the JSON is.
@@ -52,7 +51,7 @@ export class PositionsController {
   @ReadAccess({ status: 404, description: 'No such actor is registered' })
   @Answer(200, 'ActorPosition', "The actor's position in this view")
   async one(@Param('actor') actor: string, @QueryParams() query: PositionsParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    const json = await this.queries.execute(new GetActorPosition(actor, parseView(query).view, parseLimit(query.limit, DEFAULT_LIST_LIMIT), parseFlag(query.totals, 'totals')));
+    const json = await this.read.positionJson(actor, parseView(query).view, parseLimit(query.limit, DEFAULT_LIST_LIMIT), parseFlag(query.totals, 'totals'));
     return asJson(reply, json);
   }
 
@@ -65,7 +64,7 @@ export class PositionsController {
   @Answer(200, 'StanceHistory', 'Every claim on the cell in this view, in occurrence order, retracted ones kept and marked')
   history(@Param('actor') actor: string, @QueryParams() query: ViewParams & { issue?: string }) {
     if (!query.issue || !SLUG.test(query.issue)) throw new InvalidInput([{ path: 'issue', message: 'the issue slug is required, e.g. ?issue=permanent-ceasefire' }]);
-    return this.queries.execute(new GetStanceHistory(actor, query.issue, parseView(query).view));
+    return this.read.history(actor, query.issue, parseView(query).view);
   }
 }
 

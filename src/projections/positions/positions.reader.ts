@@ -1,162 +1,134 @@
-// Reading positions (owns: finding the entries an actor's position in a view rests on). Nothing
-// per event stays in memory: each facet of the actor (positions.facets.ts) is walked newest
-// first inside the view, a few index rows at a time, until it holds what viewActor reads of it —
-// a stance cell down to its first disagreeing claim, a list's latest `limit` items, the latest
-// entry — and only those entries are fetched. The cost follows what the answer shows, not the
-// length of the history.
-import { counts, type View } from '../evidence.js';
-import type { LogByIds } from '../projection.js';
-import type { DocStore, FacetRow } from '../projector/doc-store.js';
-import { entriesFromLog } from './entries-from-log.js';
-import { FACET, LIST_FACETS, type ListFacet } from './positions.facets.js';
-import type { ActorEntry } from './positions.fold.js';
+// Reading positions (owns: GET /positions and GET /positions/:actor answers, and a cell's history).
+// The entries an answer rests on come from facet walks (entry-walks.ts); viewActor, the same view
+// the specification uses, makes the answer. Only the answers for "now" are kept: per route, actor
+// and limit, until the projections they read move.
+import { Inject, Injectable } from '@nestjs/common';
+import { EventStore, READ_EVENT_STORE } from '../../event-store/event-store.js';
+import { NotFound } from '../../http/problems.js';
+import { RegistryService, type Actor } from '../../registry/registry.service.js';
+import { AgreementsReader } from '../agreements/agreements.reader.js';
+import { NOW, type View } from '../evidence.js';
+import { READ_DOC_STORE, ProjectionStates, activeGeneration, reflected, versionOf, type States } from '../projection-states.js';
+import type { DocStore } from '../projector/doc-store.js';
+import { ProposalsReader } from '../proposals/proposals.reader.js';
+import { EntryWalks } from './entry-walks.js';
+import { DEFAULT_LIST_LIMIT, viewActor, type ActorPosition } from './positions.view.js';
+import { stanceHistory, type StanceChange } from './stance-history.js';
 
-/** What the walks need to know beyond the entries: the registries, and the statuses of linked proposals and agreements. */
-export interface PositionsQuery {
-  generation: number;
-  /** The log position the generation reflects: entries are folded again from the log up to it. */
-  upTo: number;
-  actors: string[];
-  /** Every registered actor (who may have claimed something of another) and issue. */
-  claimants: string[];
-  issues: string[];
-  view: View;
-  limit: number;
-  /** Walk every list to its end, for ActorPosition.totals. */
-  withTotals: boolean;
-  /** Statuses in the view of the proposals (or agreements) named, null for those not on record in it. */
-  statuses: (kind: 'proposals' | 'agreements', ids: string[]) => Promise<Map<string, string | null>>;
+/** What a positions answer reads: its entries, and the proposals and agreements they link to. */
+const READS = ['positions', 'proposals', 'agreements'];
+const NOW_ANSWERS_KEPT = 100;
+
+interface NowAnswer {
+  /** The version of the read models the answer was computed from. */
+  version: string;
+  /** The registry's actors it was computed for. */
+  registry: Actor[];
+  position: number;
+  actors: ActorPosition[];
+  /** The answer serialised, once someone has asked for it as JSON. */
+  json?: Buffer;
 }
 
-export interface PositionsFound {
-  entries: Map<string, ActorEntry[]>;
-  proposalStatus: (id: string) => string | null;
-  agreementStatus: (id: string) => string | null;
-}
-
-interface Walk {
-  actor: string;
-  facet: string;
-  rows: FacetRow[];
-  batch: number;
-  exhausted: boolean;
-  /** Whether the entries fetched so far (newest first) are all viewActor reads of this facet. */
-  enough: (entries: ActorEntry[]) => boolean;
-}
-
-const FIRST_BATCH = { entry: 1, cell: 3 };
-
+@Injectable()
 export class PositionsReader {
+  private readonly walks: EntryWalks;
+  /**
+   * Answers for "now", what most readers ask for: computed once per version of the read models,
+   * and serialised once too (at tens of KB, serialising dominated the cost of a request).
+   */
+  private readonly now = new Map<string, NowAnswer>();
+
   constructor(
-    private readonly docs: DocStore,
-    private readonly log: LogByIds,
-  ) {}
-
-  async find(q: PositionsQuery): Promise<PositionsFound> {
-    const statuses = { proposals: new Map<string, string | null>(), agreements: new Map<string, string | null>() };
-    const status = (kind: 'proposals' | 'agreements') => (id: string) => statuses[kind].get(id) ?? null;
-    const walks = q.actors.flatMap((actor) => this.walksOf(actor, q, status));
-    const fetched = new Map<string, ActorEntry>();
-    let open = walks;
-    while (open.length) {
-      const steps = await this.docs.walkFacets('positions', q.generation, q.view, open.map((w) => ({ group: w.actor, facet: w.facet, before: w.rows.at(-1), limit: w.batch })));
-      open.forEach((w, i) => {
-        w.rows.push(...steps[i]);
-        w.exhausted = steps[i].length < w.batch;
-        w.batch *= 2;
-      });
-      const missing = [...new Set(open.flatMap((w) => w.rows.map((r) => r.key)))].filter((key) => !fetched.has(key));
-      for (const [key, doc] of await entriesFromLog(this.log, missing, q.upTo)) fetched.set(key, doc);
-      await this.learnStatuses(open, fetched, statuses, q);
-      open = open.filter((w) => !w.exhausted && !w.enough(entriesOf(w, fetched)));
-    }
-    const entries = new Map<string, ActorEntry[]>(q.actors.map((a) => [a, []]));
-    const seen = new Set<string>();
-    for (const w of walks) {
-      for (const r of w.rows) {
-        const doc = fetched.get(r.key);
-        if (doc && !seen.has(r.key) && seen.add(r.key)) entries.get(w.actor)!.push(doc);
-      }
-    }
-    return { entries, proposalStatus: status('proposals'), agreementStatus: status('agreements') };
+    @Inject(READ_DOC_STORE) docs: DocStore,
+    @Inject(READ_EVENT_STORE) log: EventStore,
+    @Inject(ProjectionStates) private readonly states: ProjectionStates,
+    @Inject(RegistryService) private readonly registry: RegistryService,
+    @Inject(ProposalsReader) private readonly proposals: ProposalsReader,
+    @Inject(AgreementsReader) private readonly agreements: AgreementsReader,
+  ) {
+    this.walks = new EntryWalks(docs, log);
   }
 
-  /** Every entry of the actor on an issue in the view, retracted ones too (for the cell's history). */
-  async onIssue(generation: number, upTo: number, actor: string, issue: string, claimants: string[], view: View): Promise<ActorEntry[]> {
-    const facets = [FACET.stance(issue), ...claimants.map((by) => FACET.claim(issue, by))];
-    const rows: FacetRow[][] = facets.map(() => []);
-    let open = facets.map((_, i) => i);
-    while (open.length) {
-      const steps = await this.docs.walkFacets('positions', generation, view, open.map((i) => ({ group: actor, facet: facets[i], before: rows[i].at(-1), limit: 1000 })), false);
-      open.forEach((i, n) => rows[i].push(...steps[n]));
-      open = open.filter((_, n) => steps[n].length === 1000);
+  /** GET /positions as JSON bytes; `echo` is the asOf/knownAt the client sent, answered back. */
+  async positionsJson(view: View, echo: Record<string, string>, limit = DEFAULT_LIST_LIMIT, withTotals = false): Promise<Buffer> {
+    const actors = await this.registry.actors();
+    if (isNow(view) && !withTotals) {
+      const answer = await this.nowAnswer('all', actors, limit);
+      return (answer.json ??= Buffer.from(JSON.stringify({ position: answer.position, actors: answer.actors })));
     }
-    const keys = [...new Set(rows.flat().map((r) => r.key))];
-    return [...(await entriesFromLog(this.log, keys, upTo)).values()];
+    const states = await this.states.current();
+    const computed = await this.compute(states, view, actors, limit, withTotals);
+    return Buffer.from(JSON.stringify({ ...echo, position: reflected(states, READS), actors: computed }));
   }
 
-  private walksOf(actor: string, q: PositionsQuery, status: (kind: 'proposals' | 'agreements') => (id: string) => string | null): Walk[] {
-    const { view, limit } = q;
-    const walk = (facet: string, batch: number, enough: Walk['enough']): Walk => ({ actor, facet, rows: [], batch, exhausted: false, enough });
-    const inView = (entries: ActorEntry[]) => entries.filter((e) => counts(e.ev, view));
-    const list = (facet: ListFacet): Walk => {
-      if (q.withTotals) return walk(FACET[facet], 256, () => false);
-      if (facet === 'proposals' || facet === 'agreements') {
-        const shown = status(facet);
-        return walk(FACET[facet], 2 * limit, (entries) => linksShown(inView(entries), facet, shown) >= limit);
-      }
-      return walk(FACET[facet], limit, (entries) => inView(entries).length >= limit);
-    };
-    return [
-      walk(FACET.entry, FIRST_BATCH.entry, (entries) => inView(entries).length > 0),
-      ...q.issues.map((issue) => walk(FACET.stance(issue), FIRST_BATCH.cell, (entries) => runClosed(inView(entries).map((e) => e.claims), issue))),
-      ...q.claimants
-        .filter((by) => by !== actor)
-        .flatMap((by) => q.issues.map((issue) => walk(FACET.claim(issue, by), FIRST_BATCH.cell, (entries) => runClosed(inView(entries).map((e) => (e.claimed?.by === by ? e.claimed.claims : undefined)), issue)))),
-      ...LIST_FACETS.map(list),
-    ];
+  async position(slug: string, view: View, limit = DEFAULT_LIST_LIMIT, withTotals = false): Promise<ActorPosition> {
+    const actor = await this.actor(slug);
+    if (!isNow(view) || withTotals) return (await this.compute(await this.states.current(), view, [actor], limit, withTotals))[0];
+    return (await this.nowAnswer('one', [actor], limit)).actors[0];
   }
 
-  /** Asks for the statuses of the proposals and agreements the list walks have met and not asked about. */
-  private async learnStatuses(open: Walk[], fetched: Map<string, ActorEntry>, statuses: Record<'proposals' | 'agreements', Map<string, string | null>>, q: PositionsQuery): Promise<void> {
-    for (const kind of ['proposals', 'agreements'] as const) {
-      const ids = new Set<string>();
-      for (const w of open) {
-        if (w.facet !== FACET[kind]) continue;
-        for (const e of entriesOf(w, fetched)) for (const id of linkIds(e, kind)) if (!statuses[kind].has(id)) ids.add(id);
-      }
-      if (ids.size) for (const [id, s] of await q.statuses(kind, [...ids])) statuses[kind].set(id, s);
-    }
+  /** GET /positions/:actor as JSON bytes. */
+  async positionJson(slug: string, view: View, limit = DEFAULT_LIST_LIMIT, withTotals = false): Promise<Buffer> {
+    if (!isNow(view) || withTotals) return Buffer.from(JSON.stringify(await this.position(slug, view, limit, withTotals)));
+    const answer = await this.nowAnswer('one', [await this.actor(slug)], limit);
+    return (answer.json ??= Buffer.from(JSON.stringify(answer.actors[0])));
+  }
+
+  /** Every claim on one (actor, issue) cell in the view, retracted ones kept and marked. */
+  async history(slug: string, issue: string, view: View): Promise<{ actor: string; issue: string; changes: StanceChange[] }> {
+    await this.actor(slug);
+    const [states, everyone] = await Promise.all([this.states.current(), this.registry.actors()]);
+    const claimants = everyone.map((a) => a.slug).filter((a) => a !== slug);
+    const entries = await this.walks.onIssue(activeGeneration(states, 'positions'), reflected(states, ['positions']), slug, issue, claimants, view);
+    return { actor: slug, issue, changes: stanceHistory(entries, issue, view) };
+  }
+
+  private async nowAnswer(route: 'all' | 'one', actors: Actor[], limit: number): Promise<NowAnswer> {
+    const states = await this.states.current();
+    const key = `${route}|${route === 'one' ? actors[0].slug : ''}|${limit}`;
+    const version = versionOf(states, READS);
+    const memo = this.now.get(key);
+    if (memo?.version === version && sameRegistry(memo.registry, actors)) return memo;
+    // Taken before computing: the projections only move forward, so the answer reflects at least this.
+    const answer: NowAnswer = { version, registry: actors, position: reflected(states, READS), actors: await this.compute(states, NOW, actors, limit, false) };
+    if (this.now.size >= NOW_ANSWERS_KEPT) this.now.clear();
+    this.now.set(key, answer);
+    return answer;
+  }
+
+  private async actor(slug: string): Promise<Actor> {
+    const actor = await this.registry.actor(slug);
+    if (!actor) throw new NotFound(`no actor "${slug}" is registered`);
+    return actor;
+  }
+
+  private async compute(states: States, view: View, actors: Actor[], limit: number, withTotals: boolean): Promise<ActorPosition[]> {
+    const [everyone, issues] = await Promise.all([this.registry.actors(), this.registry.issues()]);
+    const found = await this.walks.find({
+      generation: activeGeneration(states, 'positions'),
+      upTo: reflected(states, ['positions']),
+      actors: actors.map((a) => a.slug),
+      claimants: everyone.map((a) => a.slug),
+      issues: issues.map((i) => i.slug),
+      view,
+      limit,
+      withTotals,
+      statuses: (kind, ids) => (kind === 'proposals' ? this.proposals : this.agreements).statuses(states, ids, view),
+    });
+    const roles = new Map(everyone.map((a) => [a.slug, a.role as string]));
+    return actors.map((a) => viewActor(a, found.entries.get(a.slug) ?? [], view, roles, found.proposalStatus, found.agreementStatus, limit, withTotals));
   }
 }
 
-function entriesOf(w: Walk, fetched: Map<string, ActorEntry>): ActorEntry[] {
-  return w.rows.map((r) => fetched.get(r.key)).filter((e): e is ActorEntry => e !== undefined);
+/**
+ * The registry hands out the same actor objects until something is registered, then new ones:
+ * comparing them by identity tells a cached answer's actors are still the registry's, cheaply.
+ */
+function sameRegistry(a: Actor[], b: Actor[]): boolean {
+  return a.length === b.length && a.every((actor, i) => actor === b[i]);
 }
 
-/** Whether, newest first, a claim on `issue` disagrees with the latest one (viewActor stops there). */
-function runClosed(claimLists: ({ issue: string; stance: string }[] | undefined)[], issue: string): boolean {
-  let first: string | undefined;
-  for (const claims of claimLists) {
-    for (const c of claims ?? []) {
-      if (c.issue !== issue) continue;
-      if (first === undefined) first = c.stance;
-      else if (c.stance !== first) return true;
-    }
-  }
-  return false;
-}
-
-function linkIds(e: ActorEntry, kind: 'proposals' | 'agreements'): string[] {
-  return kind === 'proposals' ? (e.proposals ?? []).map((p) => p.proposalId) : (e.agreements ?? []).map((a) => a.agreementId);
-}
-
-/** How many distinct links viewActor would show from these entries (those with a status in the view). */
-function linksShown(entries: ActorEntry[], kind: 'proposals' | 'agreements', status: (id: string) => string | null): number {
-  const seen = new Set<string>();
-  for (const e of entries) {
-    const links = kind === 'proposals' ? (e.proposals ?? []).map((p) => `${p.proposalId}\u0000${p.role}`) : (e.agreements ?? []).map((a) => `${a.agreementId}\u0000${a.role}`);
-    for (const [i, link] of links.entries()) if (status(linkIds(e, kind)[i]) !== null) seen.add(link);
-  }
-  return seen.size;
+function isNow(view: View): boolean {
+  return !Number.isFinite(view.asOf) && !Number.isFinite(view.knownAt);
 }

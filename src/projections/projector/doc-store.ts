@@ -1,4 +1,5 @@
-// Where projections keep their documents (the projection_docs and projection_state tables).
+// Where projections keep their documents (owns: every statement on projection_state,
+// projection_docs, projection_facets and quarantined_events, for the projector and the readers).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -93,6 +94,68 @@ export class DocStore {
          FROM projection_state s`,
     );
     return rows.map((r) => ({ projection: r.projection, checkpoint: Number(r.checkpoint), idleMs: Number(r.idle_ms), waitingMs: r.waiting_ms === null ? null : Number(r.waiting_ms) }));
+  }
+
+  /** A projection's first state, if no server has written one yet: generation 1, at the log's start. */
+  async ensureState(projection: string, version: number): Promise<ProjectionState> {
+    await this.db.query(
+      `INSERT INTO projection_state (projection, version, generation, checkpoint, active_generation, active_checkpoint) VALUES ($1, $2, 1, 0, 1, 0) ON CONFLICT DO NOTHING`,
+      [projection, version],
+    );
+    return (await this.states()).get(projection)!;
+  }
+
+  /**
+   * Starts a fresh generation of a projection, for a rebuild: it starts from the log's start,
+   * empty (what an abandoned rebuild left of it is deleted), with no event quarantined yet (the
+   * new generation finds them again). Readers keep the active generation until the switch.
+   */
+  async startGeneration(state: ProjectionState, version: number): Promise<ProjectionState> {
+    const generation = Math.max(state.generation, state.activeGeneration) + 1;
+    await this.db.transaction(async (m) => {
+      for (const table of ['projection_docs', 'projection_facets']) await m.query(`DELETE FROM ${table} WHERE projection = $1 AND generation >= $2`, [state.projection, generation]);
+      await m.query(`DELETE FROM quarantined_events WHERE projection = $1`, [state.projection]);
+      await m.query(`UPDATE projection_state SET version = $2, generation = $3, checkpoint = 0, updated_at = now() WHERE projection = $1`, [state.projection, version, generation]);
+    });
+    return { ...state, version, generation, checkpoint: 0 };
+  }
+
+  /**
+   * Moves each projection's checkpoint (and the readers' too, where they read the generation
+   * written) from `from` to `to`, in the transaction that wrote its documents. Returns how many
+   * moved: fewer than asked means another projector moved one first.
+   */
+  async advance(m: EntityManager, moves: { projection: string; generation: number; from: number; to: number }[]): Promise<number> {
+    const [, advanced] = await m.query(
+      `UPDATE projection_state s
+          SET checkpoint = u.c,
+              active_checkpoint = CASE WHEN s.generation = s.active_generation THEN u.c ELSE s.active_checkpoint END,
+              updated_at = now()
+         FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[]) AS u(p, g, c, old)
+        WHERE s.projection = u.p AND s.generation = u.g AND s.checkpoint = u.old`,
+      [moves.map((v) => v.projection), moves.map((v) => v.generation), moves.map((v) => v.to), moves.map((v) => v.from)],
+    );
+    return advanced;
+  }
+
+  /** Points readers at the generation being written, if the state is still `state`; false if it moved. */
+  async switchReaders(state: ProjectionState): Promise<boolean> {
+    const switched = await this.db.query(
+      `UPDATE projection_state SET active_generation = generation, active_checkpoint = checkpoint, updated_at = now() WHERE projection = $1 AND generation = $2 AND checkpoint = $3`,
+      [state.projection, state.generation, state.checkpoint],
+    );
+    // TypeORM answers an UPDATE with [rows, affected].
+    return switched[1] === 1;
+  }
+
+  /**
+   * Deletes the documents and facets of generations nobody reads or writes any more. Done after
+   * the switch, not in its transaction: readers move to the new generation without waiting.
+   */
+  async sweepOldGenerations(): Promise<void> {
+    for (const table of ['projection_docs', 'projection_facets']) {
+      await this.db.query(`DELETE FROM ${table} d USING projection_state s WHERE d.projection = s.projection AND d.generation <> s.generation AND d.generation <> s.active_generation`);
+    }
   }
 
   async states(m: EntityManager = this.db.manager): Promise<Map<string, ProjectionState>> {

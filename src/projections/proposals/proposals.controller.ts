@@ -1,15 +1,14 @@
 import { Controller, Get, Inject, Param, Query as QueryParams } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer, IdParam, ReadAccess } from '../../http/api-docs.js';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseView, type ViewParams } from '../view-params.js';
-import { GetProposal, GetProposals } from './get-proposals.query.js';
+import { ProposalsReader } from './proposals.reader.js';
 
 @ApiTags('proposals')
 @Controller('proposals')
 export class ProposalsController {
-  constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}
+  constructor(@Inject(ProposalsReader) private readonly read: ProposalsReader) {}
 
   @Get()
   @ApiOperation({ summary: 'Every proposal with terms, proposer, mediators, status and responses' })
@@ -18,7 +17,7 @@ export class ProposalsController {
   @Answer(200, 'Proposals', 'Every proposal on record in this view, in the order they were first made')
   async all(@QueryParams() query: ViewParams) {
     const { view, echo } = parseView(query);
-    return { ...echo, ...(await this.queries.execute(new GetProposals(view))) };
+    return { ...echo, ...(await this.read.proposals(view)) };
   }
 
   @Get(':id')
@@ -28,6 +27,6 @@ export class ProposalsController {
   @ReadAccess(404)
   @Answer(200, 'Proposal', 'The proposal as it stood in this view')
   one(@Param('id') id: string, @QueryParams() query: ViewParams) {
-    return this.queries.execute(new GetProposal(id, parseView(query).view));
+    return this.read.proposal(id, parseView(query).view);
   }
 }

@@ -1,15 +1,14 @@
 import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer, ReadAccess } from '../../http/api-docs.js';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseView, type ViewParams } from '../view-params.js';
-import { GetStatus } from './get-status.query.js';
+import { StatusReader } from './status.reader.js';
 
 @ApiTags('status')
 @Controller('status')
 export class StatusController {
-  constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}
+  constructor(@Inject(StatusReader) private readonly read: StatusReader) {}
 
   @Get()
   @ApiOperation({ summary: 'Whether a ceasefire is in effect (and since when); detainees released per actor' })
@@ -18,6 +17,6 @@ export class StatusController {
   @Answer(200, 'Status', 'The ceasefire and the releases in this view')
   async get(@QueryParams() query: ViewParams) {
     const { view, echo } = parseView(query);
-    return { ...echo, ...(await this.queries.execute(new GetStatus(view))) };
+    return { ...echo, ...(await this.read.status(view)) };
   }
 }

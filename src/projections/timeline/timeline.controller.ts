@@ -1,11 +1,10 @@
 import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer, MomentQuery, ReadAccess, SlugQuery } from '../../http/api-docs.js';
 import { isCalendarDay, startOf } from '../../catalogue/primitives.js';
 import { ViewQuery } from '../view-query.decorator.js';
 import { parseInstantParam, parseView, type ViewParams } from '../view-params.js';
-import { GetTimeline } from './get-timeline.query.js';
+import { TimelineReader } from './timeline.reader.js';
 
 interface TimelineParams extends ViewParams {
   actor?: string;
@@ -17,7 +16,7 @@ interface TimelineParams extends ViewParams {
 @ApiTags('timeline')
 @Controller('timeline')
 export class TimelineController {
-  constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}
+  constructor(@Inject(TimelineReader) private readonly read: TimelineReader) {}
 
   @Get()
   @ApiOperation({ summary: 'Events ordered by when they occurred' })
@@ -34,6 +33,6 @@ export class TimelineController {
     const to = parseInstantParam('to', query.to);
     const from = query.from ? (isCalendarDay(query.from) ? startOf(query.from) : Date.parse(query.from)) : undefined;
     const filter = { actor: query.actor || undefined, issue: query.issue || undefined, from, to };
-    return { ...echo, ...(await this.queries.execute(new GetTimeline(view, filter))) };
+    return { ...echo, ...(await this.read.timeline(view, filter)) };
   }
 }
