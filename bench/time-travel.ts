@@ -14,10 +14,22 @@ const db = rawPool(url, 1);
 const server = await startChildServer(url);
 let x = 11;
 const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+/** Until the projections are live and caught up (a changed fold version rebuilds at start-up). */
+async function settle(): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query(`SELECT (SELECT coalesce(max(position), 0) FROM events) AS head, coalesce(min(active_checkpoint), 0) AS p, bool_and(generation = active_generation) AS live FROM projection_state`);
+    if (rows[0].live && Number(rows[0].p) >= Number(rows[0].head)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 try {
   const first = await fetch(`${server.url}/positions`);
   await first.text();
   console.log(`first GET /positions: ${round(performance.now() - server.listenedAt)} ms after the listening line`);
+  const settling = performance.now();
+  await settle();
+  console.log(`projections live after ${round((performance.now() - settling) / 1000)} s`);
   const { rows } = await db.query(`SELECT extract(epoch FROM min(occurred_at)) * 1000 AS a, extract(epoch FROM max(occurred_at)) * 1000 AS b, count(*)::int AS n FROM events`);
   const [from, to] = [Number(rows[0].a), Number(rows[0].b)];
   for (const [name, route] of [['actor', (i: number) => `/positions/${ACTORS[i % ACTORS.length]}`], ['all', () => '/positions']] as const) {

@@ -10,9 +10,10 @@ import { Catalogue1764000000001 } from './migrations/1764000000001-catalogue.js'
 import { Projections1764000000002 } from './migrations/1764000000002-projections.js';
 import { Integrity1764000000003 } from './migrations/1764000000003-integrity.js';
 import { ProjectionFacets1764000000005 } from './migrations/1764000000005-projection-facets.js';
+import { DerivedDocuments1764000000006 } from './migrations/1764000000006-derived-documents.js';
 import { NewsAsReported1764000000004 } from './migrations/1764000000004-news-as-reported.js';
 
-export const MIGRATIONS = [EventStore1764000000000, Catalogue1764000000001, Projections1764000000002, Integrity1764000000003, NewsAsReported1764000000004, ProjectionFacets1764000000005];
+export const MIGRATIONS = [EventStore1764000000000, Catalogue1764000000001, Projections1764000000002, Integrity1764000000003, NewsAsReported1764000000004, ProjectionFacets1764000000005, DerivedDocuments1764000000006];
 
 export interface DatabaseServer {
   url: string;

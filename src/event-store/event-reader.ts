@@ -122,6 +122,26 @@ export class EventReader {
     return rows.map(envelopeFromRow);
   }
 
+  /**
+   * The ids of the events up to position `upTo` that occurred by `asOf` and were reported by
+   * `knownAt` (epoch ms; Infinity: no bound), in occurrence order (ties by position), leaving out
+   * the types named and keeping only those whose metadata contains `metadataContains`, and whose
+   * occurrence lies in [from, to] when given.
+   */
+  async idsInOccurrenceOrder(q: { upTo: number; asOf: number; knownAt: number; excludeTypes: string[]; metadataContains?: Record<string, unknown>; from?: number; to?: number }): Promise<string[]> {
+    const params: unknown[] = [q.upTo, q.excludeTypes];
+    const where = ['position <= $1', 'type <> ALL($2)'];
+    // As text to the millisecond: a float of seconds could round an instant past itself.
+    const at = (ms: number) => `$${params.push(new Date(ms).toISOString())}::timestamptz`;
+    if (Number.isFinite(q.asOf)) where.push(`occurred_at <= ${at(q.asOf)}`);
+    if (Number.isFinite(q.knownAt)) where.push(`reported_at <= ${at(q.knownAt)}`);
+    if (q.from !== undefined) where.push(`occurred_at >= ${at(q.from)}`);
+    if (q.to !== undefined) where.push(`occurred_at <= ${at(q.to)}`);
+    if (q.metadataContains) where.push(`metadata @> $${params.push(JSON.stringify(q.metadataContains))}::jsonb`);
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM events WHERE ${where.join(' AND ')} ORDER BY occurred_at, position`, params);
+    return rows.map((r) => r.id);
+  }
+
   /** Every version (ProposalMade) of the proposals named, up to position `upTo`, in log order. */
   async proposalVersions(proposalIds: string[], upTo: number): Promise<StoredEnvelope[]> {
     if (proposalIds.length === 0) return [];

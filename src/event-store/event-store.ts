@@ -76,6 +76,11 @@ export class EventStore {
     return this.reader.proposalVersions(proposalIds, upTo);
   }
 
+  /** Ids of the events in a view, in occurrence order (see EventReader.idsInOccurrenceOrder). */
+  idsInOccurrenceOrder(q: Parameters<EventReader['idsInOccurrenceOrder']>[0]): Promise<string[]> {
+    return this.reader.idsInOccurrenceOrder(q);
+  }
+
   /** Events that point at any of `ids` through `data->>field` (e.g. corroborations of an event). */
   findReferencing(types: string[], field: string, ids: string[], m?: EntityManager): Promise<StoredEvent[]> {
     return this.reader.findReferencing(types, field, ids, m);

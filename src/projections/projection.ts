@@ -52,8 +52,6 @@ export interface Projection<D> {
    */
   reads(event: NewsEvent): string[];
   evolve(docs: DocReader<D>, event: NewsEvent): Changes<D>;
-  /** Optional ordering key stored beside the document (e.g. the timeline's occurrence order). */
-  sortKey?(key: string, doc: D): string | null;
   /**
    * The facet rows of a document, if readers find this projection's documents by facet. Of a
    * document already written, only the retraction may change (corrections never add facets).

@@ -4,12 +4,12 @@
 // a stance cell down to its first disagreeing claim, a list's latest `limit` items, the latest
 // entry — and only those entries are fetched. The cost follows what the answer shows, not the
 // length of the history.
+import { Logger } from '@nestjs/common';
 import { counts, type View } from '../evidence.js';
 import type { LogByIds } from '../projection.js';
 import type { DocStore, FacetRow } from '../projector/doc-store.js';
-import { entriesFromLog } from './entries-from-log.js';
 import { FACET, LIST_FACETS, type ListFacet } from './positions.facets.js';
-import type { ActorEntry } from './positions.fold.js';
+import { positionsProjection, type ActorEntry } from './positions.fold.js';
 
 /** What the walks need to know beyond the entries: the registries, and the statuses of linked proposals and agreements. */
 export interface PositionsQuery {
@@ -45,6 +45,7 @@ interface Walk {
 }
 
 const FIRST_BATCH = { entry: 1, cell: 3 };
+const logger = new Logger('positions');
 
 export class EntryWalks {
   constructor(
@@ -58,18 +59,25 @@ export class EntryWalks {
     const walks = q.actors.flatMap((actor) => this.walksOf(actor, q, status));
     const fetched = new Map<string, ActorEntry>();
     let open = walks;
+    // LOG_LEVEL=debug shows where a read's time goes, round by round (bench/README.md's profile).
+    const timings: string[] = [];
     while (open.length) {
+      const started = performance.now();
       const steps = await this.docs.walkFacets('positions', q.generation, q.view, open.map((w) => ({ group: w.actor, facet: w.facet, before: w.rows.at(-1), limit: w.batch })));
       open.forEach((w, i) => {
         w.rows.push(...steps[i]);
         w.exhausted = steps[i].length < w.batch;
         w.batch *= 2;
       });
+      const walked = performance.now();
       const missing = [...new Set(open.flatMap((w) => w.rows.map((r) => r.key)))].filter((key) => !fetched.has(key));
       for (const [key, doc] of await entriesFromLog(this.log, missing, q.upTo)) fetched.set(key, doc);
+      const folded = performance.now();
       await this.learnStatuses(open, fetched, statuses, q);
+      timings.push(`${open.length} walks ${(walked - started).toFixed(1)} ms, ${missing.length} entries ${(folded - walked).toFixed(1)} ms, statuses ${(performance.now() - folded).toFixed(1)} ms`);
       open = open.filter((w) => !w.exhausted && !w.enough(entriesOf(w, fetched)));
     }
+    logger.debug(`${q.actors.join(',')}: ${timings.join('; ')}`);
     const entries = new Map<string, ActorEntry[]>(q.actors.map((a) => [a, []]));
     const seen = new Set<string>();
     for (const w of walks) {
@@ -128,6 +136,11 @@ export class EntryWalks {
       if (ids.size) for (const [id, s] of await q.statuses(kind, [...ids])) statuses[kind].set(id, s);
     }
   }
+}
+
+/** The entries at `keys` as the positions fold had them at position `upTo` (folded again from the log). */
+async function entriesFromLog(log: LogByIds, keys: string[], upTo: number): Promise<Map<string, ActorEntry>> {
+  return (await positionsProjection.derived!.fromLog(log, keys, upTo)) as Map<string, ActorEntry>;
 }
 
 function entriesOf(w: Walk, fetched: Map<string, ActorEntry>): ActorEntry[] {

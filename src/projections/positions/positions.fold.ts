@@ -8,7 +8,7 @@ import { issuesTouchedBy, type Stance, type Terms } from '../../catalogue/primit
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { Changes, DocReader, Projection } from '../projection.js';
 import { positionFacets } from './positions.facets.js';
-import { entriesFromLog } from './entries-from-log.js';
+import { derivedFromLog } from '../derived-from-log.js';
 
 export interface Claim {
   issue: string;
@@ -187,5 +187,5 @@ export const positionsProjection: Projection<PositionsDoc> = {
   evolve: evolvePositions,
   facets: positionFacets,
   // Entries are folded again from the log where needed; what it remembers of proposals is stored.
-  derived: { has: isEntryKey, fromLog: entriesFromLog },
+  derived: { has: isEntryKey, fromLog: derivedFromLog(evolvePositions, (key) => key.slice(key.indexOf('/') + 1)) },
 };

@@ -30,7 +30,6 @@ export interface DocWrite {
   projection: string;
   generation: number;
   key: string;
-  sortKey: string | null;
   doc: unknown;
   /** False for a derived document (Projection.derived): only its facets are written. */
   stored: boolean;
@@ -204,17 +203,16 @@ export class DocStore {
     if (docs.length === 0) return;
     const stamps = docs.map((d) => stampOf(d.doc));
     await m.query(
-      `INSERT INTO projection_docs (projection, generation, key, sort_key, occurred, reported, doc)
-       SELECT t.p, t.g, t.k, t.s, t.o, t.r, t.d
-         FROM ROWS FROM (unnest($1::text[]), unnest($2::int[]), unnest($3::text[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::bigint[]), jsonb_array_elements($7::jsonb))
-              AS t(p, g, k, s, o, r, d)
+      `INSERT INTO projection_docs (projection, generation, key, occurred, reported, doc)
+       SELECT t.p, t.g, t.k, t.o, t.r, t.d
+         FROM ROWS FROM (unnest($1::text[]), unnest($2::int[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::bigint[]), jsonb_array_elements($6::jsonb))
+              AS t(p, g, k, o, r, d)
        ON CONFLICT (projection, generation, key) DO UPDATE
-         SET doc = EXCLUDED.doc, sort_key = EXCLUDED.sort_key, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported`,
+         SET doc = EXCLUDED.doc, occurred = EXCLUDED.occurred, reported = EXCLUDED.reported`,
       [
         docs.map((d) => d.projection),
         docs.map((d) => d.generation),
         docs.map((d) => d.key),
-        docs.map((d) => d.sortKey),
         stamps.map((s) => s.occurred),
         stamps.map((s) => s.reported),
         JSON.stringify(docs.map((d) => d.doc)),
@@ -263,7 +261,7 @@ export class DocStore {
       for (const d of docs) {
         if (!d.stored) continue;
         const { occurred, reported } = stampOf(d.doc);
-        chunk += `${copyText(d.projection)}\t${d.generation}\t${copyText(d.key)}\t${copyNullable(d.sortKey)}\t${copyNullable(occurred)}\t${copyNullable(reported)}\t${copyText(JSON.stringify(d.doc))}\n`;
+        chunk += `${copyText(d.projection)}\t${d.generation}\t${copyText(d.key)}\t${copyNullable(occurred)}\t${copyNullable(reported)}\t${copyText(JSON.stringify(d.doc))}\n`;
         if (chunk.length > 65_536) {
           yield chunk;
           chunk = '';
@@ -272,7 +270,7 @@ export class DocStore {
       if (chunk) yield chunk;
     };
     if (docs.some((d) => d.stored)) {
-      await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY projection_docs (projection, generation, key, sort_key, occurred, reported, doc) FROM STDIN`)));
+      await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY projection_docs (projection, generation, key, occurred, reported, doc) FROM STDIN`)));
     }
     if (!docs.some((d) => d.facets.length)) return;
     const facetRows = function* () {
@@ -296,16 +294,10 @@ export class DocStore {
 
   /**
    * Active documents that can count in the view (what occurred after asOf or was reported after
-   * knownAt is left out in SQL), in sort-key order; `extraWhere` narrows further ($1.. its own).
+   * knownAt is left out in SQL), in key order.
    */
-  async activeInView<D>(projection: string, view: View, options: { extraWhere?: string; extraParams?: unknown[] } = {}): Promise<{ key: string; doc: D }[]> {
-    const params: unknown[] = [projection, bound(view.asOf), bound(view.knownAt)];
-    let where = `d.projection = $1 AND ${IN_VIEW}`;
-    if (options.extraWhere) {
-      where += ` AND ${options.extraWhere.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + params.length}`)}`;
-      params.push(...(options.extraParams ?? []));
-    }
-    return this.db.query(`SELECT d.key, d.doc FROM projection_docs d ${ACTIVE} WHERE ${where} ORDER BY d.sort_key NULLS LAST, d.key`, params);
+  async activeInView<D>(projection: string, view: View): Promise<{ key: string; doc: D }[]> {
+    return this.db.query(`SELECT d.key, d.doc FROM projection_docs d ${ACTIVE} WHERE d.projection = $1 AND ${IN_VIEW} ORDER BY d.key`, [projection, bound(view.asOf), bound(view.knownAt)]);
   }
 
   /**

@@ -178,7 +178,6 @@ export class PagePipeline {
           key,
           doc,
           stored: !projection.derived?.has(key),
-          sortKey: projection.sortKey?.(key, doc) ?? null,
           facets: projection.facets?.(key, doc) ?? [],
         } satisfies DocWrite,
         copy: copy && created.has(key),

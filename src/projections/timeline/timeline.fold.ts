@@ -1,9 +1,12 @@
-// Timeline (owns: every development in occurrence order). One document per event, sorted by
-// when it occurred; corrections update the entry of the event they are about.
+// Timeline (owns: every development in occurrence order). One entry per event; corrections update
+// the entry of the event they are about. Entries are derived (see derived-from-log.ts): readers
+// take the events in view from the log in occurrence order and fold their entries again; only
+// what the fold remembers of proposals is stored.
 import { actorsConcerned, issuesConcerned } from '../../catalogue/concerns.js';
 import type { DomainEvent, NewsEvent } from '../../catalogue/news-event.js';
 import { corrected, evidenceOf, evidenceUpdate, underlyingTarget, type Evidence } from '../evidence.js';
 import type { Changes, DocReader, Projection } from '../projection.js';
+import { derivedFromLog } from '../derived-from-log.js';
 
 export interface TimelineDoc {
   ev: Evidence;
@@ -56,8 +59,8 @@ export function timelineSortKey(doc: TimelineDoc): string {
 
 export const timelineProjection: Projection<TimelineDoc | ProposalIssuesDoc> = {
   name: 'timeline',
-  version: 5,
+  version: 6,
   reads: readsOf,
   evolve: evolveTimeline,
-  sortKey: (key, doc) => (isEntryKey(key) ? timelineSortKey(doc as TimelineDoc) : null),
+  derived: { has: isEntryKey, fromLog: derivedFromLog(evolveTimeline, (key) => key) },
 };

@@ -1,30 +1,47 @@
-// Reading the timeline projection (owns: GET /timeline answers, filtered in SQL by actor, issue
-// and occurrence, cut to the view by each entry's own clocks).
+// Reading the timeline (owns: GET /timeline answers). The events in the view come from the log in
+// occurrence order — narrowed there by actor, issue and occurrence through the metadata every
+// event is stored with (the catalogue's concerns, as the fold's) — and their entries are folded
+// again from the log (derived-from-log.ts), then cut to the view as the specification cuts them.
 import { Inject, Injectable } from '@nestjs/common';
+import { CORRECTION_TYPES } from '../../catalogue/catalogue.js';
+import { EventStore, READ_EVENT_STORE } from '../../event-store/event-store.js';
 import type { View } from '../evidence.js';
-import { READ_DOC_STORE, ProjectionStates } from '../projection-states.js';
-import type { DocStore } from '../projector/doc-store.js';
-import type { TimelineDoc } from './timeline.fold.js';
+import { ProjectionStates, reflected } from '../projection-states.js';
+import { timelineProjection, type TimelineDoc } from './timeline.fold.js';
 import { viewTimelineEntry, type TimelineEntry, type TimelineFilter } from './timeline.view.js';
+
+/** Entries are folded again this many at a time: a whole history's timeline is read in slices. */
+const SLICE = 5000;
 
 @Injectable()
 export class TimelineReader {
   constructor(
-    @Inject(READ_DOC_STORE) private readonly docs: DocStore,
+    @Inject(READ_EVENT_STORE) private readonly log: EventStore,
     @Inject(ProjectionStates) private readonly states: ProjectionStates,
   ) {}
 
   async timeline(view: View, filter: TimelineFilter): Promise<{ position: number; events: TimelineEntry[] }> {
-    const conditions: string[] = ['d.sort_key IS NOT NULL']; // entries only, not what the fold remembers of proposals
-    const params: unknown[] = [];
-    if (filter.actor) conditions.push(`d.doc->'actors' ? $${params.push(filter.actor)}`);
-    if (filter.issue) conditions.push(`d.doc->'issues' ? $${params.push(filter.issue)}`);
-    if (filter.from !== undefined) conditions.push(`d.occurred >= $${params.push(Math.floor(filter.from))}`);
-    if (filter.to !== undefined) conditions.push(`d.occurred <= $${params.push(Math.floor(filter.to))}`);
-    const [position, rows] = await Promise.all([
-      this.states.checkpoint('timeline'),
-      this.docs.activeInView<TimelineDoc>('timeline', view, { extraWhere: conditions.join(' AND '), extraParams: params }),
-    ]);
-    return { position, events: rows.map((r) => viewTimelineEntry(r.doc, view, filter)).filter((e): e is TimelineEntry => e !== null) };
+    const upTo = reflected(await this.states.current(), ['timeline']);
+    const metadata = { ...(filter.actor ? { actors: [filter.actor] } : {}), ...(filter.issue ? { issues: [filter.issue] } : {}) };
+    const ids = await this.log.idsInOccurrenceOrder({
+      upTo,
+      asOf: view.asOf,
+      knownAt: view.knownAt,
+      excludeTypes: [...CORRECTION_TYPES],
+      ...(filter.actor || filter.issue ? { metadataContains: metadata } : {}),
+      from: filter.from,
+      to: filter.to,
+    });
+    const events: TimelineEntry[] = [];
+    for (let i = 0; i < ids.length; i += SLICE) {
+      const slice = ids.slice(i, i + SLICE);
+      const docs = await timelineProjection.derived!.fromLog(this.log, slice, upTo);
+      for (const id of slice) {
+        const doc = docs.get(id) as TimelineDoc | undefined;
+        const entry = doc && viewTimelineEntry(doc, view, filter);
+        if (entry) events.push(entry);
+      }
+    }
+    return { position: upTo, events };
   }
 }
