@@ -112,14 +112,16 @@ export class EventReader {
    */
   async correctionsOf(ids: string[], upTo: number): Promise<StoredEnvelope[]> {
     if (ids.length === 0) return [];
+    // `upTo` is applied here, not in SQL: as a condition there the planner ANDed a scan of the
+    // whole primary key (every position is below it) to the two small lookups (220 ms at 10^6 events).
     const rows: EventRow[] = await this.db.query(
-      `SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type IN ('SourceAdded', 'ReportRetracted') AND data->>'eventId' = ANY($1) AND position <= $2
+      `SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type IN ('SourceAdded', 'ReportRetracted') AND data->>'eventId' = ANY($1)
        UNION ALL
-       SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type = 'ReportDisputed' AND data->>'eventId' = ANY($1) AND position <= $2
+       SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type = 'ReportDisputed' AND data->>'eventId' = ANY($1)
        ORDER BY position`,
-      [ids, upTo],
+      [ids],
     );
-    return rows.map(envelopeFromRow);
+    return rows.map(envelopeFromRow).filter((e) => e.position <= upTo);
   }
 
   /**
@@ -145,12 +147,10 @@ export class EventReader {
   /** Every version (ProposalMade) of the proposals named, up to position `upTo`, in log order. */
   async proposalVersions(proposalIds: string[], upTo: number): Promise<StoredEnvelope[]> {
     if (proposalIds.length === 0) return [];
-    const rows: EventRow[] = await this.db.query(
-      `SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type = 'ProposalMade' AND data->>'proposalId' = ANY($1) AND position <= $2 ORDER BY position`,
-      [proposalIds, upTo],
-    );
-    return rows.map(envelopeFromRow);
+    const rows: EventRow[] = await this.db.query(`SELECT ${ENVELOPE_COLUMNS} FROM events WHERE type = 'ProposalMade' AND data->>'proposalId' = ANY($1) ORDER BY position`, [proposalIds]);
+    return rows.map(envelopeFromRow).filter((e) => e.position <= upTo); // as correctionsOf
   }
+
 
   /** Events that point at any of `ids` through `data->>field` (e.g. corroborations of an event). */
   async findReferencing(types: string[], field: string, ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
