@@ -162,7 +162,9 @@ async function timeTravel(route: (i: number) => string, first: number, last: num
 async function sizes(): Promise<Record<string, unknown>> {
   const { rows } = await db.query(
     `SELECT pg_total_relation_size('events') AS log, pg_total_relation_size('projection_docs') AS docs,
-            pg_total_relation_size('projection_facets') AS facets, pg_total_relation_size('projection_state') AS state`,
+            -- a partitioned table's own size is nothing: its partitions hold the rows
+            (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = 'projection_facets'::regclass) AS facets,
+            pg_total_relation_size('projection_state') AS state`,
   );
   const { rows: live } = await db.query(
     `SELECT d.projection, count(*)::int AS documents, sum(pg_column_size(d.doc))::bigint AS bytes

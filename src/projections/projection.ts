@@ -18,8 +18,7 @@ export type Changes<D> = Map<string, D>;
 
 /**
  * A row a reader finds a document by (see the projection_facets migration): the document's
- * `group` (an actor) and `facet` (what it feeds: a stance cell, a list), its clocks, and a
- * short `value` (a stance, a link) the walk may read without the document.
+ * `group` (an actor) and `facet` (what it feeds: a stance cell, a list), and its clocks.
  */
 export interface Facet {
   group: string;
@@ -27,7 +26,6 @@ export interface Facet {
   occurred: number;
   position: number;
   reported: number;
-  value: string | null;
   /** The clocks of the document's first retraction, if any (a second is refused at append). */
   retracted: { occurred: number; reported: number } | null;
 }

@@ -4,12 +4,16 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Facets: compact rows beside a projection's documents that let a reader find, with an index,
  * the few documents an answer rests on instead of holding them all in memory. One row per
  * (document, facet) — positions: per actor entry, one for the entry itself and one per stance
- * cell, claimant cell and list it feeds — with the document's clocks, its first retraction's
- * clocks and a short value (a stance, a proposal link). A reader walks one (group, facet)
+ * cell, claimant cell and list it feeds — with the document's clocks and its first retraction's
+ * clocks. A reader walks one (group, facet)
  * newest first, by occurrence, cut to its (asOf, knownAt) view in the index condition.
  *
  * Events reported before they occurred are rare, and a view with knownAt before asOf must find
  * them without walking every row between the two: they get a partial index of their own.
+ *
+ * One partition per generation (created with it, see DocStore.ensureFacetPartition): a rebuilt
+ * generation's predecessor is dropped whole once readers have moved, not deleted row by row,
+ * so a rebuild leaves no dead rows behind.
  *
  * Readers no longer cache documents and fetch what changed since, so `changed_at` goes.
  */
@@ -27,11 +31,10 @@ export class ProjectionFacets1764000000005 implements MigrationInterface {
         position bigint NOT NULL,
         reported bigint NOT NULL,
         key text COLLATE "C" NOT NULL,
-        value text,
         retracted_occurred bigint,
         retracted_reported bigint,
         PRIMARY KEY (projection, generation, grp, facet, occurred, position)
-      )`);
+      ) PARTITION BY LIST (generation)`);
     await q.query(
       `CREATE INDEX projection_facets_early ON projection_facets (projection, generation, grp, facet, occurred, position) WHERE reported < occurred`,
     );

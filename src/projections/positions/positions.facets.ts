@@ -30,20 +30,19 @@ function isEntry(key: string, doc: PositionsDoc): doc is ActorEntry {
 export function positionFacets(key: string, doc: PositionsDoc): Facet[] {
   if (!isEntry(key, doc)) return [];
   const { stamp, retracted } = doc.ev;
-  const row = (facet: string, value: string | null = null): Facet => ({
+  const row = (facet: string): Facet => ({
     group: actorOfKey(key),
     facet,
     occurred: stamp.occurred,
     position: stamp.position,
     reported: stamp.reported,
-    value,
     retracted: retracted.length ? { occurred: retracted[0].occurred, reported: retracted[0].reported } : null,
   });
   const rows = [row(FACET.entry)];
   const issues = new Set<string>();
-  for (const c of doc.claims ?? []) if (!issues.has(c.issue) && issues.add(c.issue)) rows.push(row(FACET.stance(c.issue), c.stance));
+  for (const c of doc.claims ?? []) if (!issues.has(c.issue) && issues.add(c.issue)) rows.push(row(FACET.stance(c.issue)));
   const claimed = new Set<string>();
-  for (const c of doc.claimed?.claims ?? []) if (!claimed.has(c.issue) && claimed.add(c.issue)) rows.push(row(FACET.claim(c.issue, doc.claimed!.by), c.stance));
+  for (const c of doc.claimed?.claims ?? []) if (!claimed.has(c.issue) && claimed.add(c.issue)) rows.push(row(FACET.claim(c.issue, doc.claimed!.by)));
   if (doc.proposals?.length) rows.push(row(FACET.proposals));
   if (doc.agreements?.length) rows.push(row(FACET.agreements));
   if (doc.meeting) rows.push(row(FACET.meetings));

@@ -17,6 +17,10 @@ export interface ProjectionState {
   activeCheckpoint: number;
 }
 
+/** The partition of projection_facets holding one generation's facets. */
+const facetPartition = (generation: number) => `projection_facets_g${Math.trunc(generation)}`;
+const FACET_PARTITION_LOCK = 7_316_442_012;
+
 /** Epoch ms as PostgreSQL bigint; "now" (infinity) becomes the largest safe value. */
 const bound = (ms: number) => (Number.isFinite(ms) ? Math.floor(ms) : Number.MAX_SAFE_INTEGER);
 
@@ -56,7 +60,6 @@ export interface FacetRow {
   key: string;
   occurred: number;
   position: number;
-  value: string | null;
 }
 
 export class DocStore {
@@ -105,12 +108,29 @@ export class DocStore {
   }
 
   /**
+   * The facet partition of a generation (see the projection_facets migration), made if missing:
+   * before a generation's first facets are written. Any server may ask at once (a rebuild is
+   * requested on any): one of them makes it.
+   */
+  async ensureFacetPartition(generation: number): Promise<void> {
+    const name = facetPartition(generation);
+    const exists = async (m: EntityManager) => Boolean((await m.query(`SELECT to_regclass($1) AS r`, [name]))[0].r);
+    if (await exists(this.db.manager)) return;
+    await this.db.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock($1)`, [FACET_PARTITION_LOCK]);
+      if (!(await exists(m))) await m.query(`CREATE TABLE ${name} PARTITION OF projection_facets FOR VALUES IN (${Math.trunc(generation)})`);
+    });
+  }
+
+
+  /**
    * Starts a fresh generation of a projection, for a rebuild: it starts from the log's start,
    * empty (what an abandoned rebuild left of it is deleted), with no event quarantined yet (the
    * new generation finds them again). Readers keep the active generation until the switch.
    */
   async startGeneration(state: ProjectionState, version: number): Promise<ProjectionState> {
     const generation = Math.max(state.generation, state.activeGeneration) + 1;
+    await this.ensureFacetPartition(generation);
     await this.db.transaction(async (m) => {
       for (const table of ['projection_docs', 'projection_facets']) await m.query(`DELETE FROM ${table} WHERE projection = $1 AND generation >= $2`, [state.projection, generation]);
       await m.query(`DELETE FROM quarantined_events WHERE projection = $1`, [state.projection]);
@@ -155,6 +175,13 @@ export class DocStore {
     for (const table of ['projection_docs', 'projection_facets']) {
       await this.db.query(`DELETE FROM ${table} d USING projection_state s WHERE d.projection = s.projection AND d.generation <> s.generation AND d.generation <> s.active_generation`);
     }
+    // A facet partition no projection writes or reads any more goes whole, with its space.
+    const partitions: { name: string; generation: string }[] = await this.db.query(
+      `SELECT c.relname AS name, substring(c.relname FROM '[0-9]+$') AS generation
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'projection_facets'::regclass`,
+    );
+    const used = new Set([...(await this.states()).values()].flatMap((s) => [s.generation, s.activeGeneration]));
+    for (const p of partitions) if (!used.has(Number(p.generation))) await this.db.query(`DROP TABLE IF EXISTS ${facetPartition(Number(p.generation))}`);
   }
 
   async states(m: EntityManager = this.db.manager): Promise<Map<string, ProjectionState>> {
@@ -228,8 +255,8 @@ export class DocStore {
     const rows = docs.flatMap((d) => d.facets.map((f) => ({ d, f })));
     if (rows.length === 0) return;
     await m.query(
-      `INSERT INTO projection_facets (projection, generation, grp, facet, occurred, position, reported, key, value, retracted_occurred, retracted_reported)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::bigint[])
+      `INSERT INTO projection_facets (projection, generation, grp, facet, occurred, position, reported, key, retracted_occurred, retracted_reported)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::bigint[])
        ON CONFLICT (projection, generation, grp, facet, occurred, position) DO UPDATE
          SET retracted_occurred = EXCLUDED.retracted_occurred, retracted_reported = EXCLUDED.retracted_reported`,
       [
@@ -241,7 +268,6 @@ export class DocStore {
         rows.map(({ f }) => f.position),
         rows.map(({ f }) => Math.floor(f.reported)),
         rows.map(({ d }) => d.key),
-        rows.map(({ f }) => f.value),
         rows.map(({ f }) => (f.retracted ? Math.floor(f.retracted.occurred) : null)),
         rows.map(({ f }) => (f.retracted ? Math.floor(f.retracted.reported) : null)),
       ],
@@ -277,7 +303,7 @@ export class DocStore {
       let chunk = '';
       for (const d of docs) {
         for (const f of d.facets) {
-          chunk += `${copyText(d.projection)}\t${d.generation}\t${copyText(f.group)}\t${copyText(f.facet)}\t${Math.floor(f.occurred)}\t${f.position}\t${Math.floor(f.reported)}\t${copyText(d.key)}\t${copyNullable(f.value)}\t${f.retracted ? Math.floor(f.retracted.occurred) : '\\N'}\t${f.retracted ? Math.floor(f.retracted.reported) : '\\N'}\n`;
+          chunk += `${copyText(d.projection)}\t${d.generation}\t${copyText(f.group)}\t${copyText(f.facet)}\t${Math.floor(f.occurred)}\t${f.position}\t${Math.floor(f.reported)}\t${copyText(d.key)}\t${f.retracted ? Math.floor(f.retracted.occurred) : '\\N'}\t${f.retracted ? Math.floor(f.retracted.reported) : '\\N'}\n`;
           if (chunk.length > 65_536) {
             yield chunk;
             chunk = '';
@@ -288,7 +314,7 @@ export class DocStore {
     };
     await pipeline(
       Readable.from(facetRows()),
-      client.query(copyFrom(`COPY projection_facets (projection, generation, grp, facet, occurred, position, reported, key, value, retracted_occurred, retracted_reported) FROM STDIN`)),
+      client.query(copyFrom(`COPY projection_facets (projection, generation, grp, facet, occurred, position, reported, key, retracted_occurred, retracted_reported) FROM STDIN`)),
     );
   }
 
@@ -324,11 +350,11 @@ export class DocStore {
       first: b ? (b.occurred <= early ? [b.occurred, b.position - 1] : [early, MAX]) : [early, MAX],
       second: b ? [b.occurred, b.position - 1] : [asOf, MAX],
     }));
-    const select = `SELECT f.key, f.occurred, f.position, f.value FROM projection_facets f
+    const select = `SELECT f.key, f.occurred, f.position FROM projection_facets f
        WHERE f.projection = $1 AND f.generation = $2 AND f.grp = w.grp AND f.facet = w.facet AND f.reported <= $12
          AND (NOT $13::boolean OR f.retracted_occurred IS NULL OR f.retracted_occurred > $11 OR f.retracted_reported > $12)`;
-    const rows: { i: string; key: string; occurred: string; position: string; value: string | null }[] = await this.db.query(
-      `SELECT w.i, x.key, x.occurred, x.position, x.value
+    const rows: { i: string; key: string; occurred: string; position: string }[] = await this.db.query(
+      `SELECT w.i, x.key, x.occurred, x.position
          FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::int[]) WITH ORDINALITY AS w(grp, facet, o1, p1, o2, p2, n, i)
          CROSS JOIN LATERAL (
            (${select} AND (f.occurred, f.position) <= (w.o1, w.p1) ORDER BY f.occurred DESC, f.position DESC LIMIT w.n)
@@ -353,7 +379,7 @@ export class DocStore {
       ],
     );
     const out: FacetRow[][] = walks.map(() => []);
-    for (const r of rows) out[Number(r.i) - 1].push({ key: r.key, occurred: Number(r.occurred), position: Number(r.position), value: r.value });
+    for (const r of rows) out[Number(r.i) - 1].push({ key: r.key, occurred: Number(r.occurred), position: Number(r.position) });
     return out;
   }
 
