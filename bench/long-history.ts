@@ -251,6 +251,15 @@ try {
     serverPeakRssMiB: rebuilding.peakMiB,
     cpu: rebuildCpu.share(),
   });
+  // The switch comes before the sweep of the old generation: measure once it is gone.
+  for (let waited = 0; waited < 60_000; waited += 100) {
+    const { rows } = await db.query(
+      `SELECT (SELECT count(*) FROM pg_inherits WHERE inhparent = 'projection_facets'::regclass) AS partitions,
+              (SELECT count(DISTINCT g) FROM projection_state, unnest(ARRAY[generation, active_generation]) AS g) AS generations`,
+    );
+    if (Number(rows[0].partitions) <= Number(rows[0].generations)) break;
+    await sleep(100);
+  }
   stage('size', { ...(await sizes()), target: 'read models ≤ 1.5× the log' });
 
   const reading = await peakRss(async () => ({

@@ -60,6 +60,5 @@ describe('positions read by facet walks', () => {
       }),
       { numRuns: RUNS, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
     );
-    // Each run starts a server on a fresh database: on two busy cores six of them take a while.
-  }, 180_000);
+  });
 });

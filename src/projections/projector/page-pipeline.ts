@@ -13,6 +13,8 @@ import { withTargets } from './news-events.js';
 const PAGE = 2500;
 /** Pages creating this many documents write them with COPY; small live pages keep one INSERT. */
 const COPY_FROM = 500;
+/** Derived documents remembered per runner (see PagePipeline.remember): bounded, whatever the log's length. */
+const RECENT_DERIVED = 20_000;
 
 /** An event this projection could not fold: recorded and passed over, never retried for ever. */
 export interface Quarantined {
@@ -41,6 +43,8 @@ function settledLater<T>(promise: Promise<T>): Promise<T> {
 }
 
 export class PagePipeline {
+  private readonly recent = new WeakMap<Runner, Map<string, unknown>>();
+
   constructor(
     private readonly db: DataSource,
     private readonly store: EventStore,
@@ -128,6 +132,7 @@ export class PagePipeline {
           }
           for (const [key, doc] of changes) overlay.set(key, doc);
         }
+        this.remember(runner, overlay);
         for (const q of quarantined) this.logger.error(`${runner.projection.name}: event ${q.eventId} (position ${q.position}) quarantined: ${q.reason}`);
         // What no event declared it reads is new to the generation (see Projection.reads).
         const created = new Set([...overlay.keys()].filter((key) => !wanted.has(key) && !writing.has(key)));
@@ -145,12 +150,37 @@ export class PagePipeline {
     const { projection, state } = runner;
     const derived = projection.derived;
     if (!derived) return this.docStore.load<unknown>(projection.name, state.generation, keys);
-    const [stored, refolded] = await Promise.all([
-      this.docStore.load<unknown>(projection.name, state.generation, keys.filter((key) => !derived.has(key))),
-      derived.fromLog(this.store, keys.filter((key) => derived.has(key)), upTo),
-    ]);
-    for (const [key, doc] of refolded) stored.set(key, doc);
-    return stored;
+    const stored = this.docStore.load<unknown>(projection.name, state.generation, keys.filter((key) => !derived.has(key)));
+    // A derived document without facets leaves nothing to write (the timeline's): what a
+    // correction would change of it is never read, so it is not folded again either.
+    if (!projection.facets) return stored;
+    const recent = this.recent.get(runner);
+    const wanted = keys.filter((key) => derived.has(key));
+    const [docs, refolded] = await Promise.all([stored, derived.fromLog(this.store, wanted.filter((key) => !recent?.has(key)), upTo)]);
+    for (const key of wanted) if (recent?.has(key)) docs.set(key, recent.get(key));
+    for (const [key, doc] of refolded) docs.set(key, doc);
+    return docs;
+  }
+
+  /**
+   * Keeps the derived documents a page made or changed, the latest RECENT_DERIVED of them per
+   * runner: corrections mostly follow soon after what they correct, so a rebuild finds their
+   * targets here instead of folding them again from the log. Only while this runner lives: a
+   * reload or a failure makes new runners, with nothing remembered.
+   */
+  private remember(runner: Runner, overlay: Map<string, unknown>): void {
+    const derived = runner.projection.derived;
+    if (!derived || !runner.projection.facets) return;
+    const recent = this.recent.get(runner) ?? this.recent.set(runner, new Map()).get(runner)!;
+    for (const [key, doc] of overlay) {
+      if (!derived.has(key)) continue;
+      recent.delete(key);
+      recent.set(key, doc);
+    }
+    for (const key of recent.keys()) {
+      if (recent.size <= RECENT_DERIVED) break;
+      recent.delete(key);
+    }
   }
 
   /**
