@@ -161,8 +161,9 @@ async function timeTravel(route: (i: number) => string, first: number, last: num
 /** Tables and indexes on disk, the read models' against the log's, with each table's share and each projection's live documents. */
 async function sizes(): Promise<Record<string, unknown>> {
   const { rows } = await db.query(
-    `SELECT pg_total_relation_size('events') AS log, pg_total_relation_size('projection_docs') AS docs,
+    `SELECT pg_total_relation_size('events') AS log,
             -- a partitioned table's own size is nothing: its partitions hold the rows
+            (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = 'projection_docs'::regclass) AS docs,
             (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = 'projection_facets'::regclass) AS facets,
             pg_total_relation_size('projection_state') AS state`,
   );

@@ -11,7 +11,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Events reported before they occurred are rare, and a view with knownAt before asOf must find
  * them without walking every row between the two: they get a partial index of their own.
  *
- * One partition per generation (created with it, see DocStore.ensureFacetPartition): a rebuilt
+ * One partition per generation (created with it, see DocStore.ensurePartitions): a rebuilt
  * generation's predecessor is dropped whole once readers have moved, not deleted row by row,
  * so a rebuild leaves no dead rows behind.
  *

@@ -17,9 +17,10 @@ export interface ProjectionState {
   activeCheckpoint: number;
 }
 
-/** The partition of projection_facets holding one generation's facets. */
-const facetPartition = (generation: number) => `projection_facets_g${Math.trunc(generation)}`;
-const FACET_PARTITION_LOCK = 7_316_442_012;
+/** The tables kept in one partition per generation, and the partition holding one. */
+const PARTITIONED = ['projection_docs', 'projection_facets'];
+const partition = (table: string, generation: number) => `${table}_g${Math.trunc(generation)}`;
+const PARTITION_LOCK = 7_316_442_012;
 
 /** Epoch ms as PostgreSQL bigint; "now" (infinity) becomes the largest safe value. */
 const bound = (ms: number) => (Number.isFinite(ms) ? Math.floor(ms) : Number.MAX_SAFE_INTEGER);
@@ -108,20 +109,22 @@ export class DocStore {
   }
 
   /**
-   * The facet partition of a generation (see the projection_facets migration), made if missing:
-   * before a generation's first facets are written. Any server may ask at once (a rebuild is
-   * requested on any): one of them makes it.
+   * A generation's partitions of projection_docs and projection_facets (see the migrations),
+   * made if missing: before the generation's first document is written. Any server may ask at
+   * once (a rebuild is requested on any): one of them makes them.
    */
-  async ensureFacetPartition(generation: number): Promise<void> {
-    const name = facetPartition(generation);
-    const exists = async (m: EntityManager) => Boolean((await m.query(`SELECT to_regclass($1) AS r`, [name]))[0].r);
-    if (await exists(this.db.manager)) return;
+  async ensurePartitions(generation: number): Promise<void> {
+    const g = Math.trunc(generation);
+    const missing = async (m: EntityManager) => {
+      const found: { r: string | null }[] = await m.query(`SELECT to_regclass(t) AS r FROM unnest($1::text[]) AS t`, [PARTITIONED.map((table) => partition(table, g))]);
+      return PARTITIONED.filter((_, i) => !found[i].r);
+    };
+    if ((await missing(this.db.manager)).length === 0) return;
     await this.db.transaction(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock($1)`, [FACET_PARTITION_LOCK]);
-      if (!(await exists(m))) await m.query(`CREATE TABLE ${name} PARTITION OF projection_facets FOR VALUES IN (${Math.trunc(generation)})`);
+      await m.query(`SELECT pg_advisory_xact_lock($1)`, [PARTITION_LOCK]);
+      for (const table of await missing(m)) await m.query(`CREATE TABLE ${partition(table, g)} PARTITION OF ${table} FOR VALUES IN (${g})`);
     });
   }
-
 
   /**
    * Starts a fresh generation of a projection, for a rebuild: it starts from the log's start,
@@ -130,7 +133,7 @@ export class DocStore {
    */
   async startGeneration(state: ProjectionState, version: number): Promise<ProjectionState> {
     const generation = Math.max(state.generation, state.activeGeneration) + 1;
-    await this.ensureFacetPartition(generation);
+    await this.ensurePartitions(generation);
     await this.db.transaction(async (m) => {
       for (const table of ['projection_docs', 'projection_facets']) await m.query(`DELETE FROM ${table} WHERE projection = $1 AND generation >= $2`, [state.projection, generation]);
       await m.query(`DELETE FROM quarantined_events WHERE projection = $1`, [state.projection]);
@@ -168,20 +171,29 @@ export class DocStore {
   }
 
   /**
-   * Deletes the documents and facets of generations nobody reads or writes any more. Done after
-   * the switch, not in its transaction: readers move to the new generation without waiting.
+   * Deletes the documents and facets of generations nobody reads or writes any more: a
+   * generation no projection uses goes whole, its partitions dropped with their space; one that
+   * another projection still uses loses the rows of those that moved on. Done after the switch,
+   * not in its transaction: readers move to the new generation without waiting.
    */
   async sweepOldGenerations(): Promise<void> {
-    for (const table of ['projection_docs', 'projection_facets']) {
-      await this.db.query(`DELETE FROM ${table} d USING projection_state s WHERE d.projection = s.projection AND d.generation <> s.generation AND d.generation <> s.active_generation`);
+    const states = [...(await this.states()).values()];
+    const used = new Set(states.flatMap((s) => [s.generation, s.activeGeneration]));
+    for (const table of PARTITIONED) {
+      const partitions: { generation: string }[] = await this.db.query(
+        `SELECT substring(c.relname FROM '[0-9]+$') AS generation FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`,
+        [table],
+      );
+      for (const g of partitions.map((p) => Number(p.generation))) {
+        if (!used.has(g)) {
+          await this.db.query(`DROP TABLE IF EXISTS ${partition(table, g)}`);
+          continue;
+        }
+        for (const s of states) {
+          if (s.generation !== g && s.activeGeneration !== g) await this.db.query(`DELETE FROM ${partition(table, g)} WHERE projection = $1`, [s.projection]);
+        }
+      }
     }
-    // A facet partition no projection writes or reads any more goes whole, with its space.
-    const partitions: { name: string; generation: string }[] = await this.db.query(
-      `SELECT c.relname AS name, substring(c.relname FROM '[0-9]+$') AS generation
-         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'projection_facets'::regclass`,
-    );
-    const used = new Set([...(await this.states()).values()].flatMap((s) => [s.generation, s.activeGeneration]));
-    for (const p of partitions) if (!used.has(Number(p.generation))) await this.db.query(`DROP TABLE IF EXISTS ${facetPartition(Number(p.generation))}`);
   }
 
   async states(m: EntityManager = this.db.manager): Promise<Map<string, ProjectionState>> {

@@ -34,8 +34,8 @@ export class Generations {
         this.logger.log(`${projection.name}: fold version ${state.version} → ${projection.version}, rebuilding`);
         state = await this.docStore.startGeneration(state, projection.version);
       }
-      // Every generation a projector writes or readers read has its facet partition.
-      for (const generation of new Set([state.generation, state.activeGeneration])) await this.docStore.ensureFacetPartition(generation);
+      // Every generation a projector writes or readers read has its partitions.
+      for (const generation of new Set([state.generation, state.activeGeneration])) await this.docStore.ensurePartitions(generation);
       runners.push({ projection, state });
     }
     return runners;
