@@ -1,4 +1,7 @@
 // The HTTP API against its limits, measured in the same run:
+//  - side by side with bare `node:http` (bare-http.ts, its own process): GET /positions and
+//    GET /positions/:actor sending the very same bytes, 50 connections (≥ 0.7×), and POST /events
+//    against one INSERT per request into a table shaped like the log, 16 connections (≥ 0.6×),
 //  - POST /events with 16 connections vs raw `pg` INSERTs from 8 clients (≥ 0.5×),
 //  - GET /positions and /positions/:actor with 50 connections vs a trivial endpoint of the same
 //    app returning 2 KB from memory (≥ 0.7× req/s, p99 < 20 ms): a Nest route, through the same
@@ -72,6 +75,34 @@ try {
     await meter.during(async () => (r = await cannon({ url: `${server.url}${route}`, connections: 50 })).requests.total);
     return { bytes, requestsPerSecond: round(r.requests.average, 0), p99Ms: r.latency.p99, non2xx: r.non2xx, cpu: meter.share() };
   };
+  // Bare node:http, started now so that it serves the bytes Standpoint answers now.
+  const bare = await startChildServer(database.url, { STANDPOINT_URL: server.url, BARE_ROUTES: '/positions,/positions/hamas' }, 'dist/bench/bare-http.js');
+  const rate = async (url: string, options: Partial<autocannon.Options> = {}) => {
+    const r = await cannon({ url, connections: 50, ...options });
+    if (r.non2xx) throw new Error(`${url} answered ${r.non2xx} non-2xx`);
+    return { requestsPerSecond: round(r.requests.average, 0), p99Ms: r.latency.p99 };
+  };
+  const bareComparison: Record<string, unknown> = {};
+  try {
+    // Reads in turns (Standpoint, bare, bare, Standpoint), half the case's seconds each.
+    for (const route of ['/positions', '/positions/hamas']) {
+      const turns = [await rate(`${server.url}${route}`), await rate(`${bare.url}${route}`), await rate(`${bare.url}${route}`), await rate(`${server.url}${route}`)];
+      const ours = (turns[0].requestsPerSecond + turns[3].requestsPerSecond) / 2;
+      const theirs = (turns[1].requestsPerSecond + turns[2].requestsPerSecond) / 2;
+      bareComparison[route] = { standpoint: ours, bareNodeHttp: theirs, ratio: round(ours / theirs), p99Ms: { standpoint: Math.max(turns[0].p99Ms, turns[3].p99Ms), bare: Math.max(turns[1].p99Ms, turns[2].p99Ms) }, target: '≥ 0.7×' };
+    }
+    const postTo = (url: string) => async (seconds: number) => {
+      const r = await cannon({ ...posting, url }, seconds);
+      if (url.startsWith(server.url)) await settled();
+      return r.requests.total;
+    };
+    const [bareAppends, ourAppends] = await inTurns([{ run: postTo(`${bare.url}/events`) }, { run: postTo(`${server.url}/events`) }]);
+    bareComparison['POST /events'] = { standpoint: round(ourAppends, 0), bareNodeHttp: round(bareAppends, 0), ratio: round(ourAppends / bareAppends), target: '≥ 0.6×' };
+  } finally {
+    await bare.stop();
+  }
+  console.log(`against bare node:http: ${JSON.stringify(bareComparison)}`);
+
   const trivial = await read('/bench/trivial');
   const trivialFastify = await read('/bench/trivial-fastify');
   const reads: Record<string, unknown> = {};
@@ -113,6 +144,7 @@ try {
       twoCoreCeilingRequestsPerSecond: round(2000 / appendCpu.msPerOperation.total, 0),
       twoCoreCeilingRatio: round(2000 / appendCpu.msPerOperation.total / rawEightClients),
     },
+    againstBareNodeHttp: bareComparison,
     trivial: { nest: trivial, rawFastify: trivialFastify },
     reads,
     postToVisible: { p50Ms: round(percentile(visible, 50)), p99Ms: round(percentile(visible, 99)), target: 'p99 < 50 ms' },
