@@ -58,8 +58,8 @@ export interface Projection<D> {
   /**
    * Documents not stored, only their facets: each is exactly what the fold makes of a few
    * events, so whoever needs one (the projector for a correction, a reader for an answer) folds
-   * it again from those events (positions' entries; see entries-from-log.ts). `fromLog` gives
-   * them as the fold had them at position `upTo`.
+   * it again from those events (positions' and timeline entries; see derived-from-log.ts).
+   * `fromLog` gives them as the fold had them at position `upTo`.
    */
   derived?: { has(key: string): boolean; fromLog(log: LogByIds, keys: string[], upTo: number): Promise<Map<string, D>> };
 }
