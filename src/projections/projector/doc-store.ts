@@ -20,7 +20,7 @@ export interface ProjectionState {
 /** The tables kept in one partition per generation, and the partition holding one. */
 const PARTITIONED = ['projection_docs', 'projection_facets'];
 const partition = (table: string, generation: number) => `${table}_g${Math.trunc(generation)}`;
-const PARTITION_LOCK = 7_316_442_012;
+const PARTITION_LOCK = 7_316_442_013; // not the migrations' (database.ts)
 
 /** Epoch ms as PostgreSQL bigint; "now" (infinity) becomes the largest safe value. */
 const bound = (ms: number) => (Number.isFinite(ms) ? Math.floor(ms) : Number.MAX_SAFE_INTEGER);
