@@ -5,7 +5,6 @@
 // earlier clock), and each stance cell's history.
 import fc from 'fast-check';
 import { history, ACTORS, ISSUES, type Envelope } from './support/arbitrary-history.js';
-import { stored } from './support/history.js';
 import { answers, entriesOf, toNews } from './support/oracle.js';
 import { TestApp } from './support/test-server.js';
 import { stanceHistory } from '../src/projections/positions/stance-history.js';
@@ -41,10 +40,7 @@ describe('positions read by facet walks', () => {
       fc.asyncProperty(history(40).map(someReportedEarly), views, fc.integer({ min: 1, max: 3 }), fc.boolean(), async (envelopes, cuts, limit, withTotals) => {
         const app = await TestApp.start();
         try {
-          const posted = await app.post('/events/batch', { events: envelopes });
-          if (posted.status !== 201) throw new Error(`batch refused: ${JSON.stringify(posted.body)}`);
-          const byId = new Map(posted.body.events.map((e: any) => [e.id, e.position]));
-          const events = stored(envelopes).map((e) => ({ ...e, position: byId.get(e.id) as number }));
+          const events = await app.postHistory(envelopes);
           await app.settled();
           for (const v of cuts) {
             const served = await app.get(`/positions${query(v, { limit: String(limit), ...(withTotals ? { totals: 'true' } : {}) })}`);

@@ -2,7 +2,6 @@
 // the view from scratch) on random histories — live, and again after a rebuild.
 import fc from 'fast-check';
 import { history } from './support/arbitrary-history.js';
-import { stored } from './support/history.js';
 import { answers, filtered, toNews } from './support/oracle.js';
 import { ADMIN_KEY, TestApp } from './support/test-server.js';
 import { NOW, type View } from '../src/projections/evidence.js';
@@ -38,11 +37,8 @@ describe('persisted projections agree with the specification', () => {
       fc.asyncProperty(history(40), views, async (envelopes, cuts) => {
         const app = await TestApp.start();
         try {
-          const posted = await app.post('/events/batch', { events: envelopes });
-          if (posted.status !== 201) throw new Error(`batch refused: ${JSON.stringify(posted.body)}`);
           // Positions are the server's: build the specification from what it stored.
-          const byId = new Map(posted.body.events.map((e: any) => [e.id, e.position]));
-          const events = stored(envelopes).map((e) => ({ ...e, position: byId.get(e.id) as number }));
+          const events = await app.postHistory(envelopes);
           await app.settled();
           for (const v of [NOW, ...cuts]) {
             const expected = JSON.parse(JSON.stringify(answers(toNews(filtered(events, v), events), NOW)));

@@ -49,7 +49,7 @@ export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLE
   const agreementStatus = (id: string) => viewAgreement(agreementDocs.get(id), view, ceasefire)?.status ?? null;
   return {
     positions: actors.map((a) => {
-      const entries = [...positions].filter(([k]) => !k.startsWith('~') && actorOfKey(k) === a).map(([, d]) => d as ActorEntry);
+      const entries = entriesIn(positions, a);
       return viewActor({ slug: a, name: NAMES.get(a) ?? a, role: (ROLES.get(a) ?? 'party') as 'party' | 'mediator' }, entries, view, ROLES, status_, agreementStatus, lists.limit, lists.withTotals);
     }),
     proposals: [...proposals.values()]
@@ -71,7 +71,11 @@ export function answers(events: NewsEvent[], view: View = NOW, actors = [...ROLE
 /** Drops log positions, which differ when the same history arrives in another order. */
 /** Every entry of `actor` in the folded positions (what stanceHistory reads). */
 export function entriesOf(events: NewsEvent[], actor: string): ActorEntry[] {
-  return [...replay(positionsProjection, events)].filter(([k]) => !k.startsWith('~') && actorOfKey(k) === actor).map(([, d]) => d as ActorEntry);
+  return entriesIn(replay(positionsProjection, events), actor);
+}
+
+function entriesIn(positions: Map<string, unknown>, actor: string): ActorEntry[] {
+  return [...positions].filter(([k]) => !k.startsWith('~') && actorOfKey(k) === actor).map(([, d]) => d as ActorEntry);
 }
 
 export function withoutPositions<T>(value: T): T {

@@ -6,6 +6,8 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/config.js';
 import { createScratchDatabase } from '../../src/database/database.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import type { StoredEvent } from '../../src/event-store/event-store.js';
+import { stored } from './history.js';
 
 export const EDITOR_KEY = 'editor-secret-0123456789';
 export const ADMIN_KEY = 'admin-secret-0123456789';
@@ -92,6 +94,17 @@ export class TestApp {
 
   post<T = any>(route: string, body: unknown, key: string | null = EDITOR_KEY) {
     return this.request<T>('POST', route, body, { key });
+  }
+
+  /**
+   * Posts a history as one batch and answers it as the specification takes it: the events as
+   * stored, with the positions the server gave them (they differ from arrival order's).
+   */
+  async postHistory(envelopes: unknown[]): Promise<StoredEvent[]> {
+    const posted = await this.post('/events/batch', { events: envelopes });
+    if (posted.status !== 201) throw new Error(`batch refused: ${JSON.stringify(posted.body)}`);
+    const byId = new Map(posted.body.events.map((e: { id: string; position: number }) => [e.id, e.position]));
+    return stored(envelopes).map((e) => ({ ...e, position: byId.get(e.id) as number }));
   }
 
   /** How many events the log holds, straight from PostgreSQL. */

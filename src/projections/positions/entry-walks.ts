@@ -60,7 +60,7 @@ export class EntryWalks {
     const fetched = new Map<string, ActorEntry>();
     let open = walks;
     // LOG_LEVEL=debug shows where a read's time goes, round by round (bench/README.md's profile).
-    const timings: string[] = [];
+    const timings: string[] | undefined = Logger.isLevelEnabled('debug') ? [] : undefined;
     while (open.length) {
       const started = performance.now();
       const steps = await this.docs.walkFacets('positions', q.generation, q.view, open.map((w) => ({ group: w.actor, facet: w.facet, before: w.rows.at(-1), limit: w.batch })));
@@ -74,10 +74,10 @@ export class EntryWalks {
       for (const [key, doc] of await entriesFromLog(this.log, missing, q.upTo)) fetched.set(key, doc);
       const folded = performance.now();
       await this.learnStatuses(open, fetched, statuses, q);
-      timings.push(`${open.length} walks ${(walked - started).toFixed(1)} ms, ${missing.length} entries ${(folded - walked).toFixed(1)} ms, statuses ${(performance.now() - folded).toFixed(1)} ms`);
+      timings?.push(`${open.length} walks ${(walked - started).toFixed(1)} ms, ${missing.length} entries ${(folded - walked).toFixed(1)} ms, statuses ${(performance.now() - folded).toFixed(1)} ms`);
       open = open.filter((w) => !w.exhausted && !w.enough(entriesOf(w, fetched)));
     }
-    logger.debug(`${q.actors.join(',')}: ${timings.join('; ')}`);
+    if (timings) logger.debug(`${q.actors.join(',')}: ${timings.join('; ')}`);
     const entries = new Map<string, ActorEntry[]>(q.actors.map((a) => [a, []]));
     const seen = new Set<string>();
     for (const w of walks) {
@@ -131,7 +131,7 @@ export class EntryWalks {
       const ids = new Set<string>();
       for (const w of open) {
         if (w.facet !== FACET[kind]) continue;
-        for (const e of entriesOf(w, fetched)) for (const id of linkIds(e, kind)) if (!statuses[kind].has(id)) ids.add(id);
+        for (const e of entriesOf(w, fetched)) for (const { id } of linksOf(e, kind)) if (!statuses[kind].has(id)) ids.add(id);
       }
       if (ids.size) for (const [id, s] of await q.statuses(kind, [...ids])) statuses[kind].set(id, s);
     }
@@ -160,16 +160,14 @@ function runClosed(claimLists: ({ issue: string; stance: string }[] | undefined)
   return false;
 }
 
-function linkIds(e: ActorEntry, kind: 'proposals' | 'agreements'): string[] {
-  return kind === 'proposals' ? (e.proposals ?? []).map((p) => p.proposalId) : (e.agreements ?? []).map((a) => a.agreementId);
+/** An entry's links to proposals (or agreements): what it links to, in which role. */
+function linksOf(e: ActorEntry, kind: 'proposals' | 'agreements'): { id: string; role: string }[] {
+  return kind === 'proposals' ? (e.proposals ?? []).map((p) => ({ id: p.proposalId, role: p.role })) : (e.agreements ?? []).map((a) => ({ id: a.agreementId, role: a.role }));
 }
 
 /** How many distinct links viewActor would show from these entries (those with a status in the view). */
 function linksShown(entries: ActorEntry[], kind: 'proposals' | 'agreements', status: (id: string) => string | null): number {
   const seen = new Set<string>();
-  for (const e of entries) {
-    const links = kind === 'proposals' ? (e.proposals ?? []).map((p) => `${p.proposalId}\u0000${p.role}`) : (e.agreements ?? []).map((a) => `${a.agreementId}\u0000${a.role}`);
-    for (const [i, link] of links.entries()) if (status(linkIds(e, kind)[i]) !== null) seen.add(link);
-  }
+  for (const e of entries) for (const { id, role } of linksOf(e, kind)) if (status(id) !== null) seen.add(`${id}\u0000${role}`);
   return seen.size;
 }
