@@ -95,6 +95,18 @@ describe('the news as it is reported', () => {
     expect(stored).toMatchObject({ confidence: 'disputed', disputes: [{ eventId: dispute.id, by: 'hamas', reason: 'Hamas denies it.', reportedAt: '2024-06-14' }] });
   });
 
+  it('a claimant that names itself among those it speaks about lists its own claim too, beside its stance', async () => {
+    // Found by the property test: the walks skipped the claimant's own claim cell.
+    const joint = ev('PositionClaimed', '2024-06-12', { claimant: 'qatar', about: ['qatar', 'egypt'], speaker: { name: 'A spokesman' }, stances: [{ issue: 'negotiations', stance: 'supports', conditions: ['talks resume'] }], summary: 'Qatar says both mediators back the talks.' });
+    const own = ev('StatementIssued', '2024-06-13', { actor: 'qatar', stances: [{ issue: 'negotiations', stance: 'supports' }], summary: 'Qatar backs the talks.' });
+    for (const e of [joint, own]) expect((await app.post('/events', e)).status).toBe(201);
+    const qatar = await position('qatar');
+    expect(qatar.stances.negotiations).toMatchObject({ stance: 'supports', evidence: [own.id] });
+    expect(qatar.claims.negotiations).toEqual([expect.objectContaining({ by: 'qatar', conditions: ['talks resume'], evidence: [joint.id] })]);
+    const history = (await app.get('/positions/qatar/history?issue=negotiations')).body.changes;
+    expect(history.map((c: any) => [c.eventId, c.claimedBy])).toEqual([[joint.id, 'qatar'], [own.id, undefined]]);
+  });
+
   it('retracting the dispute lifts it, once; a dispute of a correction is refused', async () => {
     const before = await app.eventCount();
     expect((await app.post('/events', ev('ReportDisputed', '2024-06-15', { eventId: dispute.id, reason: 'a dispute of a dispute' }))).body.errors[0].path).toBe('data.eventId');

@@ -6,13 +6,13 @@
 import fc from 'fast-check';
 import { history, ACTORS, ISSUES, type Envelope } from './support/arbitrary-history.js';
 import { answers, entriesOf, toNews } from './support/oracle.js';
+import { propertyOptions } from './support/property-options.js';
 import { TestApp } from './support/test-server.js';
 import { stanceHistory } from '../src/projections/positions/stance-history.js';
 import type { View } from '../src/projections/evidence.js';
 
 const START = Date.UTC(2023, 11, 1);
 const DAY = 86_400_000;
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 6);
 const CORRECTIONS = new Set(['SourceAdded', 'ReportRetracted', 'ReportDisputed']);
 
 /** Every third development reported two days before it occurred (an announcement ahead of the fact). */
@@ -54,7 +54,7 @@ describe('positions read by facet walks', () => {
           await app.stop();
         }
       }),
-      { numRuns: RUNS, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
+      propertyOptions(),
     );
   });
 });

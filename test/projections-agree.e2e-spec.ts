@@ -3,12 +3,12 @@
 import fc from 'fast-check';
 import { history } from './support/arbitrary-history.js';
 import { answers, filtered, toNews } from './support/oracle.js';
+import { propertyOptions } from './support/property-options.js';
 import { ADMIN_KEY, TestApp } from './support/test-server.js';
 import { NOW, type View } from '../src/projections/evidence.js';
 
 const START = Date.UTC(2023, 11, 1);
 const DAY = 86_400_000;
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 6);
 
 function query(v: View): string {
   const p = new URLSearchParams();
@@ -53,7 +53,7 @@ describe('persisted projections agree with the specification', () => {
           await app.stop();
         }
       }),
-      { numRuns: RUNS, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
+      propertyOptions(),
     );
   });
 });

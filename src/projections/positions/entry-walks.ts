@@ -118,9 +118,8 @@ export class EntryWalks {
     return [
       walk(FACET.entry, FIRST_BATCH.entry, (entries) => inView(entries).length > 0),
       ...q.issues.map((issue) => walk(FACET.stance(issue), FIRST_BATCH.cell, (entries) => runClosed(inView(entries).map((e) => e.claims), issue))),
-      ...q.claimants
-        .filter((by) => by !== actor)
-        .flatMap((by) => q.issues.map((issue) => walk(FACET.claim(issue, by), FIRST_BATCH.cell, (entries) => runClosed(inView(entries).map((e) => (e.claimed?.by === by ? e.claimed.claims : undefined)), issue)))),
+      // An actor's own claim about itself too: viewActor lists every claimant's latest.
+      ...q.claimants.flatMap((by) => q.issues.map((issue) => walk(FACET.claim(issue, by), FIRST_BATCH.cell, (entries) => runClosed(inView(entries).map((e) => (e.claimed?.by === by ? e.claimed.claims : undefined)), issue)))),
       ...LIST_FACETS.map(list),
     ];
   }

@@ -79,8 +79,7 @@ export class PositionsReader {
   async history(slug: string, issue: string, view: View): Promise<{ actor: string; issue: string; changes: StanceChange[] }> {
     await this.actor(slug);
     const [states, everyone] = await Promise.all([this.states.current(), this.registry.actors()]);
-    const claimants = everyone.map((a) => a.slug).filter((a) => a !== slug);
-    const entries = await this.walks.onIssue(activeGeneration(states, 'positions'), reflected(states, ['positions']), slug, issue, claimants, view);
+    const entries = await this.walks.onIssue(activeGeneration(states, 'positions'), reflected(states, ['positions']), slug, issue, everyone.map((a) => a.slug), view);
     return { actor: slug, issue, changes: stanceHistory(entries, issue, view) };
   }
 
