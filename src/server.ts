@@ -21,6 +21,7 @@ import { conditionalReads } from './http/etag.js';
 import { describe, sendProblem } from './http/problem.filter.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { observeRequests, requestLog } from './http/request-observer.js';
+import { CurrentAnswers } from './http/current-answers.js';
 import { isDocsPage, securityHeaders } from './http/security-headers.js';
 import { Metrics } from './metrics/metrics.service.js';
 
@@ -72,6 +73,8 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
     const headers = securityHeaders();
     const docsHeaders = securityHeaders(true);
+    // Kept answers need no per-request look at a key, a client's count or a log line.
+    const currentAnswers = new CurrentAnswers(config.READ_ACCESS === 'open' && config.RATE_LIMIT_PER_MINUTE === 0 && !config.REQUEST_LOG);
     const adapter = new FastifyAdapter({
       bodyLimit: config.BODY_LIMIT,
       onProtoPoisoning: 'error',
@@ -82,7 +85,11 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
       // A client that announces a body and never sends it is cut off (408), not held for ever.
       // Node checks the deadline on an interval (30 s by default, which would double it).
       requestTimeout: config.REQUEST_TIMEOUT_MS,
-      serverFactory: (handler: http.RequestListener) => http.createServer({ requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS / 4) }, handler),
+      // A plain GET for a current answer is served before Fastify sees it (current-answers.ts).
+      serverFactory: (handler: http.RequestListener) =>
+        http.createServer({ requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS / 4) }, (request, response) => {
+          if (!currentAnswers.serve(request, response)) handler(request, response);
+        }),
       // Errors Fastify answers before any route or hook runs (a malformed percent-encoding).
       frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void sendProblem(reply.headers(headers), request.url, describe(error)),
     });
@@ -102,7 +109,11 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     conditionalReads(fastify);
     acceptJsonBodiesOnly(fastify, config.BODY_LIMIT);
     // Per answer, after it has gone: the metrics' counters and timings, and the request log.
-    observeRequests(fastify, app.get(Metrics), config.REQUEST_LOG ? requestLog(consoleLogger, config.LOG_FORMAT) : undefined);
+    const metrics = app.get(Metrics);
+    observeRequests(fastify, metrics, config.REQUEST_LOG ? requestLog(consoleLogger, config.LOG_FORMAT) : undefined);
+    // Last of the onSend hooks: what it keeps is what compression and the ETag made of the answer.
+    currentAnswers.keepFrom(fastify);
+    currentAnswers.observeWith((method, route, status, ms) => metrics.observe(method, route, status, ms));
     fastify.addHook('onRequest', (request, reply, done) => {
       reply.headers(isDocsPage(request.url) ? docsHeaders : headers);
       done();

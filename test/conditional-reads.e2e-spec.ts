@@ -41,3 +41,56 @@ describe('conditional reads', () => {
     expect((await app.get('/positions/atlantis')).headers.get('etag')).toBeNull();
   });
 });
+
+describe('current answers served ahead of the framework', () => {
+  // With no rate limit, no read key and no request log, a plain GET for the current positions is
+  // answered from what the last such request was sent (src/http/current-answers.ts).
+  let app: TestApp;
+  // As a load generator asks: no key, no compression.
+  const plain = (route: string, headers: Record<string, string> = {}) => app.request('GET', route, undefined, { key: null, headers: { 'accept-encoding': 'identity', ...headers } });
+  const sent = (r: Awaited<ReturnType<typeof plain>>) => ({ status: r.status, body: r.body, headers: Object.fromEntries([...r.headers].filter(([name]) => name !== 'date')) });
+
+  beforeAll(async () => {
+    app = await TestApp.start({ RATE_LIMIT_PER_MINUTE: '0' });
+    expect((await app.post('/events', statement())).status).toBe(201);
+    await app.settled();
+  });
+  afterAll(() => app.stop());
+
+  it('answer a plain request with the very status, headers and body the long way gave', async () => {
+    for (const route of ['/positions', '/positions/hamas']) {
+      const [first, second, third] = [await plain(route), await plain(route), await plain(route)];
+      expect(sent(second)).toEqual(sent(first));
+      expect(sent(third)).toEqual(sent(first));
+      expect(first.headers.get('content-security-policy')).toBeTruthy();
+    }
+    // Another Accept is another answer; a conditional request still gets its 304.
+    const csv = [await plain('/positions', { accept: 'text/csv' }), await plain('/positions', { accept: 'text/csv' })];
+    expect(csv.map((r) => r.headers.get('content-type'))).toEqual(['text/csv; charset=utf-8', 'text/csv; charset=utf-8']);
+    expect(csv[1].body).toBe(csv[0].body);
+    const tag = (await plain('/positions')).headers.get('etag')!;
+    expect((await plain('/positions', { 'if-none-match': tag })).status).toBe(304);
+    // Compressed for a client that asks (kept compressed), and not for one that does not.
+    const gzipped = [await plain('/positions', { 'accept-encoding': 'gzip' }), await plain('/positions', { 'accept-encoding': 'gzip' })];
+    expect(gzipped.map((r) => r.headers.get('content-encoding'))).toEqual(['gzip', 'gzip']);
+    expect(gzipped[1].body).toEqual((await plain('/positions')).body);
+  });
+
+  it('count in the metrics as every request does', async () => {
+    const count = async () => {
+      const line = (await app.get('/metrics')).body.split('\n').find((l: string) => l.startsWith('standpoint_http_request_duration_seconds_count{') && l.includes('route="/positions/:actor"') && l.includes('status="200"'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const before = await count();
+    for (let i = 0; i < 5; i++) await plain('/positions/hamas');
+    expect(await count()).toBe(before + 5);
+  });
+
+  it('show a new event within a few milliseconds of the read models', async () => {
+    await plain('/positions/qatar');
+    expect((await app.post('/events', statement('qatar', 'negotiations', 'opposes'))).status).toBe(201);
+    await app.settled();
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await plain('/positions/qatar')).body.stances.negotiations.stance).toBe('opposes');
+  });
+});

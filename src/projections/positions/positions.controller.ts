@@ -1,5 +1,7 @@
 import { Controller, Get, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { CURRENT } from '../../http/current-answers.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Answer, FlagQuery, IntegerQuery, ReadAccess, SlugParam, SlugQuery } from '../../http/api-docs.js';
 import { ViewQuery } from '../view-query.decorator.js';
@@ -24,6 +26,7 @@ export class PositionsController {
   constructor(@Inject(PositionsReader) private readonly read: PositionsReader) {}
 
   @Get()
+  @RouteConfig(CURRENT)
   @ApiOperation({ summary: "Every actor's position: stances per issue, proposals, meetings, pressure" })
   @ViewQuery()
   @LimitQuery()
@@ -43,6 +46,7 @@ export class PositionsController {
   }
 
   @Get(':actor')
+  @RouteConfig(CURRENT)
   @ApiOperation({ summary: "One actor's position (404 for an unknown actor)" })
   @SlugParam('actor', 'The actor slug', 'hamas')
   @ViewQuery()
