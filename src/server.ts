@@ -16,7 +16,7 @@ import { authenticate } from './auth/auth.guard.js';
 import type { Config } from './config/config.js';
 import { createDataSource, databaseUrlFailure, migrate, startDatabaseServer } from './database/database.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
-import { limitRequests, trustProxy } from './http/rate-limit.js';
+import { clientCounts, countAhead, limitRequests, RATE_HEADERS, trustProxy } from './http/rate-limit.js';
 import { conditionalReads } from './http/etag.js';
 import { describe, sendProblem } from './http/problem.filter.js';
 import { setUpOpenApi } from './http/openapi.js';
@@ -73,8 +73,11 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
     const headers = securityHeaders();
     const docsHeaders = securityHeaders(true);
-    // Kept answers need no per-request look at a key, a client's count or a log line.
-    const currentAnswers = new CurrentAnswers(config.READ_ACCESS === 'open' && config.RATE_LIMIT_PER_MINUTE === 0 && !config.REQUEST_LOG);
+    // Kept answers need no per-request look at a key or a log line; they take part in the rate limit.
+    const counts = clientCounts(config);
+    const currentAnswers = new CurrentAnswers(config.READ_ACCESS === 'open' && !config.REQUEST_LOG, {
+      counting: counts && { headers: RATE_HEADERS, count: countAhead(counts, config.TRUST_PROXY) },
+    });
     const adapter = new FastifyAdapter({
       bodyLimit: config.BODY_LIMIT,
       onProtoPoisoning: 'error',
@@ -105,7 +108,7 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     // never buffered (text/event-stream is not in the compressible types either). Bodies sent
     // compressed are not accepted: the one body parser takes JSON as it is (json-body.ts).
     await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], globalDecompression: false });
-    await limitRequests(app, config);
+    await limitRequests(app, counts);
     conditionalReads(fastify);
     acceptJsonBodiesOnly(fastify, config.BODY_LIMIT);
     // Per answer, after it has gone: the metrics' counters and timings, and the request log.

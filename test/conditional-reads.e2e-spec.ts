@@ -86,6 +86,22 @@ describe('current answers served ahead of the framework', () => {
     expect(await count()).toBe(before + 5);
   });
 
+  it('count toward the rate limit as every request does, each with its own count', async () => {
+    const limited = await TestApp.start({ RATE_LIMIT_PER_MINUTE: '30' });
+    try {
+      // Bursts, so that most are answered ahead of the framework, some the long way.
+      const replies = [];
+      for (let i = 0; i < 4; i++) replies.push(...(await Promise.all(Array.from({ length: 10 }, () => limited.request('GET', '/positions/hamas', undefined, { key: null, headers: { 'accept-encoding': 'identity' } })))));
+      const answered = replies.filter((r) => r.status === 200);
+      expect(answered).toHaveLength(30);
+      expect(answered.map((r) => Number(r.headers.get('ratelimit-remaining'))).sort((a, b) => b - a)).toEqual(Array.from({ length: 30 }, (_, i) => 29 - i));
+      expect(new Set(answered.map((r) => r.headers.get('ratelimit-limit')))).toEqual(new Set(['30']));
+      expect(replies.filter((r) => r.status === 429)).toHaveLength(10);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('show a new event within a few milliseconds of the read models', async () => {
     await plain('/positions/qatar');
     expect((await app.post('/events', statement('qatar', 'negotiations', 'opposes'))).status).toBe(201);

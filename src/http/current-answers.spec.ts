@@ -16,7 +16,7 @@ describe('current answers', () => {
   const observed: string[] = [];
 
   beforeAll(async () => {
-    const answers = new CurrentAnswers(true, FRESH_MS);
+    const answers = new CurrentAnswers(true, { freshMs: FRESH_MS });
     answers.observeWith((method, route, status) => observed.push(`${method} ${route} ${status}`));
     fastify = Fastify({
       serverFactory: (handler) =>
@@ -68,6 +68,30 @@ describe('current answers', () => {
     for (const r of replies) expect([r.headers.get('content-encoding'), ((await r.json()) as { answer: string }).answer.length]).toEqual(['gzip', 2000]);
     const identity = await get('/answer/4');
     expect([identity.headers.get('content-encoding'), ((await identity.json()) as { answer: string }).answer.length]).toEqual([null, 2000]);
+  });
+
+  it("takes part in per-client counting: its headers are each request's own, and a request it refuses goes the long way", async () => {
+    let counted = 0;
+    const counting = new CurrentAnswers(true, { freshMs: FRESH_MS, counting: { headers: ['x-count'], count: () => (++counted <= 5 ? ['x-count', String(counted)] : undefined) } });
+    const server = http.createServer((request, response) => {
+      if (!counting.serve(request, response)) {
+        handled++;
+        response.writeHead(200, { 'x-count': 'long way', 'content-type': 'text/plain' }).end('answer');
+      }
+    });
+    // What the long way sent, kept as the onSend hook would keep it.
+    (counting as unknown as { keep(key: string, route: string, sent: Record<string, unknown>, body: Buffer): void }).keep('/counted\n*/*\nidentity', '/counted', { 'x-count': 'long way', 'content-type': 'text/plain' }, Buffer.from('answer'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const at = `http://127.0.0.1:${(server.address() as { port: number }).port}/counted`;
+      const before = handled;
+      const replies = [];
+      for (let i = 0; i < 7; i++) replies.push(await fetch(at, { headers: { accept: '*/*', 'accept-encoding': 'identity' } }));
+      expect(replies.map((r) => r.headers.get('x-count'))).toEqual(['1', '2', '3', '4', '5', 'long way', 'long way']);
+      expect(handled - before).toBe(2);
+    } finally {
+      server.close();
+    }
   });
 
   it('goes the long way again once the kept answer is older than it is kept for', async () => {

@@ -28,8 +28,8 @@ const KEPT_AT_MOST = 100;
  * The request headers an answer may be kept and served for. Any other header (a key, an
  * origin, a conditional or a range) sends the request the long way, where it is looked at, as
  * does any but a browser's fetch metadata (sec-*). The
- * proxy's forwarding headers are here: nothing a kept answer says depends on who asked, since
- * answers are kept only when no rate limit counts per client and reads need no key.
+ * proxy's forwarding headers are here: nothing a kept answer says depends on who asked (reads
+ * need no key when answers are kept; a rate limit's count is each request's own, `Counting`).
  */
 const PLAIN = new Set([
   'host', 'connection', 'accept', 'accept-encoding', 'accept-language', 'user-agent', 'cache-control', 'pragma', 'referer', 'dnt',
@@ -49,20 +49,35 @@ interface Kept {
 
 export type ObserveRequest = (method: string, route: string, status: number, elapsedMs: number) => void;
 
+/** Per-client counting (a rate limit) the requests answered here take part in: rate-limit.ts. */
+export interface Counting {
+  /** The headers it sets, which a kept answer does not keep: each request gets its own. */
+  headers: readonly string[];
+  /** Counts the request: its headers, or undefined to send it the long way (over the limit). */
+  count: (request: IncomingMessage) => string[] | undefined;
+}
+
 export class CurrentAnswers {
   private readonly kept = new Map<string, Kept>();
   private observe?: ObserveRequest;
   private open = true;
 
+  private readonly freshMs: number;
+  private readonly counting?: Counting;
+
   /**
-   * @param enabled off when a read needs a key, or when requests are counted per client (a rate
-   * limit) or logged one by one: those are per-request work the long way does.
-   * @param freshMs how long an answer is kept (a test's own, longer than a busy machine's pauses)
+   * @param enabled off when a read needs a key or when requests are logged one by one: those
+   * are per-request work the long way does.
+   * @param options.freshMs how long an answer is kept (a test's own, longer than a busy machine's pauses)
+   * @param options.counting the rate limit's count, when there is one
    */
   constructor(
     private readonly enabled: boolean,
-    private readonly freshMs = FRESH_MS,
-  ) {}
+    options: { freshMs?: number; counting?: Counting } = {},
+  ) {
+    this.freshMs = options.freshMs ?? FRESH_MS;
+    this.counting = options.counting;
+  }
 
   /** Where a request served here is counted (the metrics' own observer, as the long way's hook). */
   observeWith(observe: ObserveRequest): void {
@@ -77,7 +92,13 @@ export class CurrentAnswers {
     if (!kept) return false;
     const start = performance.now();
     if (start > kept.until && this.renewing(kept, start)) return false;
-    response.writeHead(200, kept.headers).end(kept.body);
+    let headers = kept.headers;
+    if (this.counting) {
+      const counted = this.counting.count(request);
+      if (!counted) return false;
+      headers = headers.concat(counted);
+    }
+    response.writeHead(200, headers).end(kept.body);
     this.observe?.('GET', kept.route, 200, performance.now() - start);
     return true;
   }
@@ -126,7 +147,7 @@ export class CurrentAnswers {
   private keep(key: string, route: string, sent: Record<string, unknown>, body: Buffer): void {
     const headers: string[] = [];
     for (const [name, value] of Object.entries(sent)) {
-      if (name === 'content-length' || value === undefined) continue;
+      if (name === 'content-length' || value === undefined || this.counting?.headers.includes(name)) continue;
       for (const v of Array.isArray(value) ? value : [value]) headers.push(name, String(v));
     }
     headers.push('content-length', String(body.length));
