@@ -22,7 +22,7 @@ import { describe, sendProblem } from './http/problem.filter.js';
 import { setUpOpenApi } from './http/openapi.js';
 import { observeRequests, requestLog } from './http/request-observer.js';
 import { CurrentAnswers } from './http/current-answers.js';
-import { isDocsPage, securityHeaders } from './http/security-headers.js';
+import { apiHeaders, documentHeaders, isDocsPage, securityHeaders } from './http/security-headers.js';
 import { Metrics } from './metrics/metrics.service.js';
 
 export interface RunningServer {
@@ -71,8 +71,9 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     // Reads from a hot standby when one is configured: it replays what the primary migrated.
     if (readDataSource) await readDataSource.initialize();
     const apiKeys = await loadApiKeys(config.API_KEYS, config.DATA_DIR, announceKey);
-    const headers = securityHeaders();
+    const headers = apiHeaders();
     const docsHeaders = securityHeaders(true);
+    const htmlHeaders = documentHeaders();
     // Kept answers need no per-request look at a key or a log line; they take part in the rate limit.
     const counts = clientCounts(config);
     const currentAnswers = new CurrentAnswers(config.READ_ACCESS === 'open' && !config.REQUEST_LOG, {
@@ -120,6 +121,11 @@ export async function startServer(config: Config, announceKey = defaultAnnounce,
     fastify.addHook('onRequest', (request, reply, done) => {
       reply.headers(isDocsPage(request.url) ? docsHeaders : headers);
       done();
+    });
+    // The page's HTML also gets the headers that only a document needs (security-headers.ts).
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
+      if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.headers(htmlHeaders);
+      done(null, payload);
     });
     // The OpenAPI document is served by Fastify directly, past Nest's guards: under
     // READ_ACCESS=key it needs a key as every other read does.

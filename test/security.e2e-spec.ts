@@ -30,6 +30,16 @@ describe('security', () => {
         expect(reply.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
         expect(reply.headers.get('content-security-policy')).toContain("default-src 'self'");
       }
+      // What only a rendered document needs comes with the page and Swagger UI, not with JSON.
+      const documentOnly = ['origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'];
+      for (const path of ['/', '/docs']) {
+        const headers = (await other.get(path)).headers;
+        expect({ path, sent: documentOnly.filter((name) => headers.has(name)) }).toEqual({ path, sent: documentOnly });
+      }
+      for (const path of ['/positions', '/positions/hamas', '/health', '/no-such-route']) {
+        const headers = (await other.get(path)).headers;
+        expect({ path, sent: documentOnly.filter((name) => headers.has(name)) }).toEqual({ path, sent: [] });
+      }
     } finally {
       await other.stop();
     }

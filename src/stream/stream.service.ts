@@ -18,7 +18,7 @@ import { CONFIG, type Config } from '../config/config.js';
 import { EventStore, type StoredEvent } from '../event-store/event-store.js';
 import { represent } from '../events/event-representation.js';
 import { NotFound } from '../http/problems.js';
-import { securityHeaders } from '../http/security-headers.js';
+import { apiHeaders } from '../http/security-headers.js';
 import { NOW } from '../projections/evidence.js';
 import type { StanceCell } from '../projections/positions/positions.view.js';
 import { PositionsReader } from '../projections/positions/positions.reader.js';
@@ -74,7 +74,7 @@ export class StreamService implements BeforeApplicationShutdown {
     @Inject(CONFIG) private readonly config: Config,
   ) {
     // The hijacked reply skips Fastify's header handling, so the stream writes these itself.
-    this.baseHeaders = securityHeaders();
+    this.baseHeaders = apiHeaders();
   }
 
   /** Whether another stream may open on this server (STREAM_MAX_CLIENTS). */
