@@ -10,7 +10,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, onSendHookHandler } from 'fastify';
 
-/** The route config that lets a route's answers be kept (see `keepCurrentAnswers`). */
+/** The route config that lets a route's answers be kept (see `CurrentAnswers.keepFrom`). */
 export const CURRENT = { current: true } as const;
 
 /**
@@ -25,11 +25,11 @@ const RENEWAL_MS = 50;
 const KEPT_AT_MOST = 100;
 
 /**
- * The request headers an answer may be kept and served for. Any other header (a key, an
- * origin, a conditional or a range) sends the request the long way, where it is looked at, as
- * does any but a browser's fetch metadata (sec-*). The
- * proxy's forwarding headers are here: nothing a kept answer says depends on who asked (reads
- * need no key when answers are kept; a rate limit's count is each request's own, `Counting`).
+ * The request headers an answer may be kept and served for, with a browser's fetch metadata
+ * (sec-*). Any other header (a key, an origin, a conditional, a range) sends the request the
+ * long way, where it is looked at. The proxy's forwarding headers are here: nothing a kept
+ * answer says depends on who asked (reads need no key when answers are kept; a rate limit's
+ * count is each request's own, `Counting`).
  */
 const PLAIN = new Set([
   'host', 'connection', 'accept', 'accept-encoding', 'accept-language', 'user-agent', 'cache-control', 'pragma', 'referer', 'dnt',
@@ -105,9 +105,9 @@ export class CurrentAnswers {
 
   /**
    * Whether this request is the one to go the long way for a kept answer past its time. One
-   * request renews it; the others are answered the kept one meanwhile: at 20 000 requests a
+   * request renews it; the others are answered the kept one meanwhile (at 20 000 requests a
    * second, every one arriving while the long way looked at the projections' state went that
-   * way too, a quarter of them. Should the renewal not come back as a kept answer (the route
+   * way too, and the long way costs ten times the short one). Should the renewal not come back as a kept answer (the route
    * answered an error), another request goes the long way RENEWAL_MS later.
    */
   private renewing(kept: Kept, now: number): boolean {
