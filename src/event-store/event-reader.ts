@@ -151,7 +151,6 @@ export class EventReader {
     return rows.map(envelopeFromRow).filter((e) => e.position <= upTo); // as correctionsOf
   }
 
-
   /** Events that point at any of `ids` through `data->>field` (e.g. corroborations of an event). */
   async findReferencing(types: string[], field: string, ids: string[], m: EntityManager = this.db.manager): Promise<StoredEvent[]> {
     if (ids.length === 0) return [];

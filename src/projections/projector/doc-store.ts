@@ -359,7 +359,7 @@ export class DocStore {
     const MAX = Number.MAX_SAFE_INTEGER;
     // Inclusive upper ends: below `before` (positions are whole numbers), and inside each scan's range.
     const ends = walks.map(({ before: b }) => ({
-      first: b ? (b.occurred <= early ? [b.occurred, b.position - 1] : [early, MAX]) : [early, MAX],
+      first: b && b.occurred <= early ? [b.occurred, b.position - 1] : [early, MAX],
       second: b ? [b.occurred, b.position - 1] : [asOf, MAX],
     }));
     const select = `SELECT f.key, f.occurred, f.position FROM projection_facets f
